@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * <uklp/livepatch.h> - the patch-author API of uklp.
+ *
+ * A patch object is an ordinary relocatable object (cc -c) that describes
+ * itself with the structures below, exactly as a kernel livepatch module
+ * does with include/linux/livepatch.h:
+ *
+ *	static struct klp_func funcs[] = {
+ *		{ .old_name = "answer", .new_func = livepatch_answer, },
+ *		{ }
+ *	};
+ *	static struct klp_object objs[] = {
+ *		{ .funcs = funcs, },		// name NULL: the main executable
+ *		{ }
+ *	};
+ *	static struct klp_patch patch = { .objs = objs, };
+ *	KLP_PATCH(patch);
+ *
+ * Arrays end with an all-zero entry.  Fields marked "set by uklp" belong to
+ * the loader; leave them zero.
+ *
+ * The layout of these structures is part of the patch ABI
+ * (UKLP_ABI_VERSION); uklp refuses a patch built for another version.
+ */
+#ifndef UKLP_LIVEPATCH_H
+#define UKLP_LIVEPATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define UKLP_ABI_VERSION 1
+#define UKLP_PATCH_MAGIC 0x504c4b55u	/* "UKLP" */
+
+/**
+ * struct klp_func - a function to replace
+ * @old_name:	name of the function in the target object
+ * @new_func:	the replacement, with the same prototype
+ * @old_sympos:	which of several symbols of that name, in symbol-table
+ *		order of the object, counting from 1; 0 means the name must
+ *		be unique in the object
+ */
+struct klp_func {
+	const char *old_name;
+	void *new_func;
+	unsigned long old_sympos;
+
+	/* set by uklp */
+	void *old_func;
+	unsigned long old_size;
+	unsigned long new_size;
+	bool nop;
+	bool patched;
+	bool transition;
+};
+
+struct klp_object;
+
+/**
+ * struct klp_callbacks - pre/post (un)patch callbacks of one object
+ *
+ * Reserved for a later uklp release; a patch that sets any of them is
+ * refused today rather than loaded with its callbacks silently skipped.
+ */
+struct klp_callbacks {
+	int (*pre_patch)(struct klp_object *obj);
+	void (*post_patch)(struct klp_object *obj);
+	void (*pre_unpatch)(struct klp_object *obj);
+	void (*post_unpatch)(struct klp_object *obj);
+	bool post_unpatch_enabled;
+};
+
+/**
+ * struct klp_object - an object (the executable or a shared library)
+ * @name:	NULL for the main executable, else the shared object's soname
+ *		or file name ("libfoo.so.1")
+ * @funcs:	functions to replace, ended by an all-zero entry
+ * @callbacks:	reserved (see struct klp_callbacks)
+ */
+struct klp_object {
+	const char *name;
+	struct klp_func *funcs;
+	struct klp_callbacks callbacks;
+
+	/* set by uklp */
+	void *base;
+	bool dynamic;
+	bool patched;
+};
+
+/**
+ * struct klp_state - a system state a patch introduces (reserved)
+ */
+struct klp_state {
+	unsigned long id;
+	unsigned int version;
+	void *data;
+};
+
+/**
+ * struct klp_patch - the patch
+ * @objs:	objects to patch, ended by an all-zero entry
+ * @states:	reserved: system states (refused when set)
+ * @replace:	reserved: atomic replace (refused when set)
+ */
+struct klp_patch {
+	struct klp_object *objs;
+	struct klp_state *states;
+	bool replace;
+
+	/* set by uklp */
+	bool enabled;
+	bool forced;
+};
+
+/*
+ * The descriptor uklp looks for: one per patch object, in its own
+ * section so the loader finds it without knowing any symbol name.
+ */
+struct uklp_patch_desc {
+	unsigned int magic;
+	unsigned int abi_version;
+	struct klp_patch *patch;
+};
+
+#define KLP_PATCH(p)							\
+	__attribute__((section(".uklp.patch"), used, aligned(8)))	\
+	static const struct uklp_patch_desc __uklp_patch_desc = {	\
+		.magic = UKLP_PATCH_MAGIC,				\
+		.abi_version = UKLP_ABI_VERSION,			\
+		.patch = &(p),						\
+	}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UKLP_LIVEPATCH_H */

@@ -1,0 +1,4 @@
+/* SPDX-License-Identifier: MIT */
+#include "common/log.h"
+
+int uklp_log_level = 1;

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The controller's core: what `uklp load`, `uklp unload` and `uklp list`
+ * do to a process.  The counterpart of kernel/livepatch/core.c,
+ * patch.c and transition.c.
+ */
+#ifndef UKLP_CORE_H
+#define UKLP_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/registry.h"
+
+struct uklp_proc;
+struct uklp_maps;
+struct uklp_object;
+struct uklp_symtab;
+
+struct uklp_opts {
+	pid_t pid;
+	double timeout;			/* seconds to reach a safe point */
+	bool force;			/* skip the stack check */
+	bool json;
+	const char *const *debug_dirs;	/* NULL-terminated, may be NULL */
+	const char *runtime;		/* path of libuklp-rt.so, NULL = default */
+};
+
+/* A record of the registry, copied out of the target. */
+struct uklp_rec {
+	uint64_t addr;			/* where it lives in the target */
+	struct uklp_rt_patch *p;	/* local copy (malloc'ed, with funcs) */
+};
+
+struct uklp_objsyms {
+	struct uklp_object *obj;
+	struct uklp_symtab *tab;
+};
+
+/* Everything one command knows about the target. */
+struct uklp_session {
+	const struct uklp_opts *opts;
+	struct uklp_proc *proc;
+	struct uklp_maps *maps;
+	struct uklp_objsyms *syms;	/* per maps object, loaded on demand */
+	uint64_t registry;		/* address of uklp_rt_registry, 0 if none */
+	struct uklp_rt_registry reg;	/* its local copy */
+	struct uklp_rec *recs;		/* the patches, oldest first */
+	size_t nrecs;
+};
+
+int uklp_session_open(struct uklp_session *s, const struct uklp_opts *opts);
+void uklp_session_close(struct uklp_session *s);
+int uklp_session_reread_maps(struct uklp_session *s);
+/* Symbols of an object of the process (cached). */
+int uklp_session_symtab(struct uklp_session *s, struct uklp_object *obj,
+			struct uklp_symtab **out);
+/* Exported symbol of the process, searched in load order. */
+int uklp_session_find_export(struct uklp_session *s, const char *name,
+			     uint64_t *addr);
+
+/* registry.c: the in-process registry. */
+int uklp_registry_read(struct uklp_session *s);	/* no runtime: 0, nrecs 0 */
+int uklp_registry_ensure_runtime(struct uklp_session *s);
+struct uklp_rec *uklp_registry_find(struct uklp_session *s, const char *name);
+/* Link/unlink with every thread stopped. */
+int uklp_registry_link(struct uklp_session *s, uint64_t rec_addr);
+int uklp_registry_unlink(struct uklp_session *s, const struct uklp_rec *r);
+void uklp_registry_free(struct uklp_session *s);
+
+/* stack.c: is any frame of any stopped thread inside one of the ranges? */
+struct uklp_range {
+	uint64_t lo, hi;
+	const char *what;		/* for messages: "function 'foo'" */
+	bool site;			/* bytes being rewritten: no thread may
+					   stand on them, even with --force */
+};
+struct uklp_unwind_table {
+	uint64_t lo, hi, segbase, table, count;
+};
+struct uklp_stack_conflict {
+	pid_t tid;
+	uint64_t pc;
+	const struct uklp_range *range;
+	int depth;
+	bool unreliable;		/* the stack could not be walked */
+};
+int uklp_stack_check(struct uklp_session *s, const struct uklp_range *ranges,
+		     size_t nranges, const struct uklp_unwind_table *extra,
+		     size_t nextra, struct uklp_stack_conflict *conflict);
+
+/* The return addresses of one stopped thread, innermost first; -EIO
+ * when the stack could not be walked to its end. */
+int uklp_stack_frames(struct uklp_session *s, pid_t tid, uint64_t *pcs,
+		      size_t max, size_t *n);
+
+/* transition.c: stop every thread at a safe point and run apply(). */
+typedef int (*uklp_apply_fn)(struct uklp_session *s, void *ctx);
+int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
+		    size_t nranges, const struct uklp_unwind_table *extra,
+		    size_t nextra, uklp_apply_fn apply, void *ctx);
+
+/* switch.c: the bytes of the switch at a function entry. */
+int uklp_switch_prepare(struct uklp_session *s, struct uklp_rt_func *f);
+int uklp_switch_write(struct uklp_session *s, const struct uklp_rt_func *f,
+		      uint64_t target);
+int uklp_switch_restore(struct uklp_session *s, const struct uklp_rt_func *f);
+/* The func stack: the record below r (older) that replaces the same
+ * function, or NULL; and whether one above (newer) does. */
+const struct uklp_rt_func *uklp_func_below(struct uklp_session *s,
+					   const struct uklp_rec *r,
+					   uint64_t old_addr);
+bool uklp_func_above(struct uklp_session *s, const struct uklp_rec *r,
+		     uint64_t old_addr);
+
+/* remote.c: system calls in the target. */
+int uklp_remote_mmap(struct uklp_session *s, uint64_t addr, size_t len,
+		     int prot, uint64_t *out);
+int uklp_remote_mprotect(struct uklp_session *s, uint64_t addr, size_t len,
+			 int prot);
+int uklp_remote_munmap(struct uklp_session *s, uint64_t addr, size_t len);
+
+/* The commands. */
+int uklp_load(const struct uklp_opts *opts, const char *path);
+int uklp_unload(const struct uklp_opts *opts, const char *name);
+int uklp_list(const struct uklp_opts *opts);
+
+/* "dir/livepatch-sample.klp.o" -> "livepatch-sample" */
+int uklp_patch_name(const char *path, char *out, size_t outlen);
+
+#endif /* UKLP_CORE_H */

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uklp list: what /sys/kernel/livepatch shows for the kernel, for one
+ * process, read from the registry inside it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "core/core.h"
+
+static const char *state_name(uint32_t st)
+{
+	switch (st) {
+	case UKLP_RT_LOADING:
+		return "transition";
+	case UKLP_RT_ENABLED:
+		return "enabled";
+	default:
+		return "unknown";
+	}
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void list_json(const struct uklp_session *s, FILE *f)
+{
+	fprintf(f, "{\"pid\": %d, \"runtime\": %s, \"patches\": [", s->opts->pid,
+		s->registry ? "true" : "false");
+	for (size_t i = 0; i < s->nrecs; i++) {
+		const struct uklp_rt_patch *p = s->recs[i].p;
+
+		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
+		json_str(f, p->name);
+		fprintf(f, ", \"state\": \"%s\", \"enabled\": %s, \"forced\": %s, \"file\": ",
+			state_name(p->state), p->state == UKLP_RT_ENABLED ? "true" : "false",
+			p->forced ? "true" : "false");
+		json_str(f, p->path);
+		fprintf(f, ", \"loaded_at\": %llu, \"base\": \"0x%llx\", \"size\": %llu, \"funcs\": [",
+			(unsigned long long)p->loaded_at, (unsigned long long)p->base,
+			(unsigned long long)p->size);
+		for (uint32_t j = 0; j < p->nfuncs; j++) {
+			const struct uklp_rt_func *fn = &p->funcs[j];
+
+			fprintf(f, "%s\n    {\"object\": ", j ? "," : "");
+			json_str(f, fn->object[0] ? fn->object : "vmlinux");
+			fprintf(f, ", \"old_name\": ");
+			json_str(f, fn->old_name);
+			fprintf(f, ", \"old_sympos\": %llu, \"old_addr\": \"0x%llx\", \"new_addr\": \"0x%llx\", \"switch\": \"%s\"}",
+				(unsigned long long)fn->old_sympos, (unsigned long long)fn->old_addr,
+				(unsigned long long)fn->new_addr,
+				fn->mode == UKLP_SWITCH_PAD ? "pad" : "jmp");
+		}
+		fprintf(f, "]}");
+	}
+	fprintf(f, "%s]}\n", s->nrecs ? "\n" : "");
+}
+
+static void list_text(const struct uklp_session *s, FILE *f)
+{
+	if (!s->nrecs) {
+		fprintf(f, "process %d: no patches\n", s->opts->pid);
+		return;
+	}
+	for (size_t i = 0; i < s->nrecs; i++) {
+		const struct uklp_rt_patch *p = s->recs[i].p;
+		char when[32] = "";
+		time_t t = (time_t)p->loaded_at;
+		struct tm tm;
+
+		if (localtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(f, "%s [%s%s] %s (loaded %s)\n", p->name, state_name(p->state),
+			p->forced ? ", forced" : "", p->path, when);
+		for (uint32_t j = 0; j < p->nfuncs; j++) {
+			const struct uklp_rt_func *fn = &p->funcs[j];
+
+			fprintf(f, "  %s:%s,%llu 0x%llx -> 0x%llx\n",
+				fn->object[0] ? fn->object : "vmlinux", fn->old_name,
+				(unsigned long long)fn->old_sympos,
+				(unsigned long long)fn->old_addr,
+				(unsigned long long)fn->new_addr);
+		}
+	}
+}
+
+int uklp_list(const struct uklp_opts *opts)
+{
+	struct uklp_session s;
+	int ret = uklp_session_open(&s, opts);
+
+	if (!ret) {
+		if (opts->json)
+			list_json(&s, stdout);
+		else
+			list_text(&s, stdout);
+	}
+	uklp_session_close(&s);
+	return ret;
+}

@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uklp load: the counterpart of enabling a kernel livepatch.
+ *
+ * Steps, each of which leaves the process as it was when it fails:
+ *   1. read and lay out the patch object (no process access yet);
+ *   2. make sure the runtime (and so the registry) is in the process;
+ *   3. find room within +-2 GiB of the patched object, relocate the image
+ *      for that address and read the patch's descriptor from it;
+ *   4. look up every function to replace (object, name, sympos) and
+ *      prepare its switch;
+ *   5. map the image and its registry record in the process and write
+ *      them while the process runs;
+ *   6. the transition: stop every thread, check the stacks, link the
+ *      record, write the switches, resume.
+ * On a failure after 5, the mapping is removed again.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/testhook.h"
+#include "core/core.h"
+#include "core/patch.h"
+#include "elf/elf.h"
+#include "loader/loader.h"
+#include "proc/maps.h"
+#include "ptrace/ptrace.h"
+#include "symdb/symtab.h"
+
+#define PAGE 4096ull
+#define PAGE_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
+
+struct load {
+	struct uklp_session s;
+	const char *path;
+	char name[UKLP_RT_NAME_MAX];
+	struct uelf *elf;
+	struct uklp_image *img;
+	struct uklp_patch_info info;
+	struct uklp_rt_patch *rec;	/* local record, with funcs */
+	size_t rec_size;
+	uint64_t rec_addr;
+	struct uklp_range *ranges;
+	size_t nranges;
+	char **whats;
+	size_t written;			/* switches written by apply() */
+};
+
+/* The resolver the loader uses: the process's exports and klp symbols. */
+static int res_export(void *ctx, const char *name, uint64_t *addr)
+{
+	return uklp_session_find_export(ctx, name, addr);
+}
+
+static int res_klp(void *ctx, const char *objname, const char *name,
+		   unsigned long sympos, uint64_t *addr)
+{
+	struct uklp_session *s = ctx;
+	struct uklp_object *o = uklp_maps_find_object(s->maps, objname);
+	struct uklp_symtab *t;
+	const struct uklp_sym *sym;
+	int ret;
+
+	if (!o) {
+		pr_err("object '%s' is not loaded in process %d", objname, s->opts->pid);
+		return -ENOENT;
+	}
+	ret = uklp_session_symtab(s, o, &t);
+	if (ret)
+		return ret;
+	ret = uklp_symtab_lookup(t, objname, name, sympos, &sym);
+	if (ret)
+		return ret;
+	*addr = sym->value + o->bias;
+	return 0;
+}
+
+static bool res_loaded(void *ctx, const char *objname)
+{
+	struct uklp_session *s = ctx;
+
+	return uklp_maps_find_object(s->maps, objname) != NULL;
+}
+
+/* Where the image goes: next to the object of the first function. */
+static int place(struct load *l, struct uklp_object *near, uint64_t *base)
+{
+	size_t total;
+	int ret;
+
+	if (!l->img) {
+		ret = uklp_image_layout(l->elf, &l->img);
+		if (ret)
+			return ret;
+	}
+	total = l->img->size + PAGE_UP(l->rec_size);
+	ret = uklp_maps_find_free_near(l->s.maps, near->lo, near->hi, total, base);
+
+	if (ret)
+		pr_err("process %d: no free address range of %zu bytes within 2 GiB of %s",
+		       l->s.opts->pid, total, near->path);
+	return ret;
+}
+
+static int relocate_at(struct load *l, uint64_t base)
+{
+	struct uklp_resolver r = {
+		.ctx = &l->s,
+		.resolve_export = res_export,
+		.resolve_klp = res_klp,
+		.object_loaded = res_loaded,
+	};
+	int ret;
+
+	if (l->img) {
+		uklp_image_free(l->img);
+		l->img = NULL;
+	}
+	ret = uklp_image_layout(l->elf, &l->img);
+	if (ret)
+		return ret;
+	return uklp_image_relocate(l->img, base, &r);
+}
+
+static int build_record(struct load *l)
+{
+	struct uklp_rt_patch *p;
+	size_t n = l->info.nfuncs;
+
+	l->rec_size = sizeof(*p) + n * sizeof(struct uklp_rt_func);
+	p = calloc(1, l->rec_size);
+	if (!p)
+		return -ENOMEM;
+	p->magic = UKLP_RT_MAGIC;
+	snprintf(p->name, sizeof(p->name), "%s", l->name);
+	if (!realpath(l->path, p->path))
+		snprintf(p->path, sizeof(p->path), "%s", l->path);
+	p->state = UKLP_RT_LOADING;
+	p->forced = l->s.opts->force;
+	p->loaded_at = (uint64_t)time(NULL);
+	p->nfuncs = (uint32_t)n;
+	l->rec = p;
+	return 0;
+}
+
+/* Step 4: find the old functions and prepare their switches. */
+static int resolve_funcs(struct load *l)
+{
+	struct uklp_session *s = &l->s;
+
+	for (size_t i = 0; i < l->info.nfuncs; i++) {
+		struct uklp_patch_func *pf = &l->info.funcs[i];
+		struct uklp_rt_func *f = &l->rec->funcs[i];
+		struct uklp_object *o = uklp_maps_find_object(s->maps, pf->object);
+		const char *oname = pf->object ? pf->object : "vmlinux";
+		struct uklp_symtab *t;
+		const struct uklp_sym *sym;
+		int ret;
+
+		if (!o) {
+			pr_err("object '%s' is not loaded in process %d (patching objects that load later is not supported yet)",
+			       oname, s->opts->pid);
+			return -ENOENT;
+		}
+		ret = uklp_session_symtab(s, o, &t);
+		if (ret)
+			return ret;
+		ret = uklp_symtab_lookup(t, oname, pf->old_name, pf->old_sympos, &sym);
+		if (ret)
+			return ret;
+		if (sym->type != STT_FUNC && sym->type != STT_GNU_IFUNC) {
+			pr_err("symbol '%s' in object '%s' is not a function", pf->old_name, oname);
+			return -EINVAL;
+		}
+		if (sym->type == STT_GNU_IFUNC) {
+			pr_err("function '%s' in object '%s' is an IFUNC resolver; patch the implementation it selects instead",
+			       pf->old_name, oname);
+			return -ENOTSUP;
+		}
+		snprintf(f->old_name, sizeof(f->old_name), "%s", pf->old_name);
+		snprintf(f->object, sizeof(f->object), "%s", pf->object ? pf->object : "");
+		f->old_sympos = pf->old_sympos;
+		f->old_addr = sym->value + o->bias;
+		f->old_size = sym->size;
+		f->new_addr = pf->new_addr;
+		f->new_size = pf->new_size;
+		f->tramp = pf->new_addr;
+		for (size_t j = 0; j < i; j++) {
+			if (l->rec->funcs[j].old_addr == f->old_addr) {
+				pr_err("function '%s' in object '%s' is replaced twice in patch '%s'",
+				       f->old_name, oname, l->name);
+				return -EINVAL;
+			}
+		}
+		ret = uklp_switch_prepare(s, f);
+		if (ret)
+			return ret;
+		pr_debug("%s:%s,%lu at 0x%llx (%llu bytes) -> 0x%llx", oname, f->old_name,
+			 pf->old_sympos, (unsigned long long)f->old_addr,
+			 (unsigned long long)f->old_size, (unsigned long long)f->new_addr);
+	}
+	return 0;
+}
+
+/*
+ * A function farther than 2 GiB from the image (a library function, when
+ * the patch also replaces functions of the executable) gets a trampoline
+ * in a page next to its object: `jmp *0(%rip)` and the 8-byte target.
+ */
+static int add_trampolines(struct load *l)
+{
+	struct uklp_session *s = &l->s;
+
+	for (size_t i = 0; i < l->info.nfuncs; i++) {
+		struct uklp_rt_func *f = &l->rec->funcs[i];
+		uint64_t from = f->mode == UKLP_SWITCH_PAD ? f->pad_addr : f->site;
+		int64_t rel = (int64_t)(f->new_addr - (from + 5));
+		struct uklp_object *o;
+		uint64_t page, slot = 0;
+		uint8_t stub[16] = { 0xff, 0x25, 0, 0, 0, 0 };
+		int ret;
+
+		if (rel == (int32_t)rel)
+			continue;
+		if (l->rec->nregions >= UKLP_RT_REGIONS_MAX) {
+			pr_err("patch '%s': too many far objects", l->name);
+			return -E2BIG;
+		}
+		/* One page per object, reused for its other functions. */
+		o = uklp_maps_object_at(s->maps, f->old_addr);
+		for (uint32_t r = 1; r < l->rec->nregions && !slot; r++) {
+			uint64_t a = l->rec->regions[r].addr;
+			int64_t d = (int64_t)(a - from);
+
+			if (d == (int32_t)d && (d + 4096) == (int32_t)(d + 4096)) {
+				for (slot = a; slot < a + PAGE; slot += 16) {
+					uint8_t cur[16];
+
+					if (uklp_proc_read(s->proc, slot, cur, 16))
+						return -EIO;
+					if (!cur[0])
+						break;
+				}
+				if (slot >= a + PAGE)
+					slot = 0;
+			}
+		}
+		if (!slot) {
+			ret = uklp_maps_find_free_near(s->maps, o->lo, o->hi, PAGE, &page);
+			if (ret) {
+				pr_err("process %d: no room for a trampoline near %s", s->opts->pid, o->path);
+				return ret;
+			}
+			ret = uklp_remote_mmap(s, page, PAGE, PROT_READ | PROT_WRITE, &page);
+			if (ret)
+				return ret;
+			l->rec->regions[l->rec->nregions].addr = page;
+			l->rec->regions[l->rec->nregions].size = PAGE;
+			l->rec->nregions++;
+			slot = page;
+		}
+		memcpy(stub + 6, &f->new_addr, 8);
+		ret = uklp_proc_write(s->proc, slot, stub, sizeof(stub));
+		if (ret)
+			return ret;
+		f->tramp = slot;
+	}
+	/* Trampoline pages end read+execute. */
+	for (uint32_t r = 1; r < l->rec->nregions; r++) {
+		int ret = uklp_remote_mprotect(s, l->rec->regions[r].addr,
+					       l->rec->regions[r].size,
+					       PROT_READ | PROT_EXEC);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Step 5: map, write, protect. */
+static int map_image(struct load *l)
+{
+	struct uklp_session *s = &l->s;
+	struct uklp_image *img = l->img;
+	size_t total = img->size + PAGE_UP(l->rec_size);
+	uint64_t addr;
+	int ret;
+
+	ret = uklp_remote_mmap(s, img->base, total, PROT_READ | PROT_WRITE, &addr);
+	if (ret)
+		return ret;
+	l->rec->regions[0].addr = addr;
+	l->rec->regions[0].size = total;
+	l->rec->nregions = 1;
+	l->rec->base = img->base;
+	l->rec->size = img->size;
+	l->rec->text_lo = img->base + img->text_off;
+	l->rec->text_hi = img->base + img->text_off + img->text_size;
+	l->rec->eh_table = img->base + img->eh_table_off;
+	l->rec->eh_count = img->eh_table_count;
+	l->rec->klp_patch = l->info.patch_addr;
+	l->rec_addr = img->base + img->size;
+	ret = uklp_proc_write(s->proc, img->base, img->buf, img->size);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < img->nsegs; i++) {
+		if (img->segs[i].prot == (PROT_READ | PROT_WRITE))
+			continue;
+		ret = uklp_remote_mprotect(s, img->base + img->segs[i].offset,
+					   img->segs[i].size, img->segs[i].prot);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void unmap_all(struct load *l)
+{
+	for (uint32_t r = 0; l->rec && r < l->rec->nregions; r++)
+		uklp_remote_munmap(&l->s, l->rec->regions[r].addr, l->rec->regions[r].size);
+}
+
+static int build_ranges(struct load *l)
+{
+	size_t n = l->info.nfuncs;
+
+	l->ranges = calloc(3 * n + 1, sizeof(*l->ranges));
+	l->whats = calloc(3 * n + 1, sizeof(*l->whats));
+	if (!l->ranges || !l->whats)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct uklp_rt_func *f = &l->rec->funcs[i];
+		const struct uklp_rt_func *prev = uklp_func_below(&l->s, &l->s.recs[l->s.nrecs], f->old_addr);
+		const char *o = f->object[0] ? f->object : "vmlinux";
+		size_t k = l->nranges;
+
+		if (asprintf(&l->whats[k], "function '%s' of %s", f->old_name, o) < 0)
+			return -ENOMEM;
+		l->ranges[l->nranges++] = (struct uklp_range){ f->old_addr, f->old_addr + f->old_size, l->whats[k], false };
+		l->ranges[l->nranges++] = (struct uklp_range){
+			f->mode == UKLP_SWITCH_PAD ? f->pad_addr : f->site,
+			f->site + f->site_len, l->whats[k], true };
+		if (prev) {
+			/* The code running today is the older patch's. */
+			k = l->nranges;
+			if (asprintf(&l->whats[k], "function '%s' of %s (as replaced by an earlier patch)",
+				     f->old_name, o) < 0)
+				return -ENOMEM;
+			l->ranges[l->nranges++] = (struct uklp_range){ prev->new_addr, prev->new_addr + prev->new_size, l->whats[k], false };
+		}
+	}
+	return 0;
+}
+
+static int set_state(struct load *l, uint32_t state)
+{
+	l->rec->state = state;
+	return uklp_proc_write(l->s.proc, l->rec_addr + offsetof(struct uklp_rt_patch, state),
+			       &state, sizeof(state));
+}
+
+/* Step 6, with every thread stopped. */
+static int apply(struct uklp_session *s, void *ctx)
+{
+	struct load *l = ctx;
+	int ret;
+
+	uklp_test_stall("stopped");
+	ret = uklp_registry_link(s, l->rec_addr);
+	if (ret)
+		return ret;
+	uklp_test_stall("linked");
+	for (l->written = 0; l->written < l->info.nfuncs; l->written++) {
+		ret = uklp_switch_write(s, &l->rec->funcs[l->written],
+					l->rec->funcs[l->written].tramp);
+		if (ret)
+			goto rollback;
+	}
+	uklp_test_stall("switched");
+	ret = set_state(l, UKLP_RT_ENABLED);
+	if (!ret)
+		return 0;
+rollback:
+	/* Put back what this patch changed, newest first. */
+	while (l->written-- > 0) {
+		const struct uklp_rt_func *f = &l->rec->funcs[l->written];
+		const struct uklp_rt_func *prev = uklp_func_below(s, &s->recs[s->nrecs], f->old_addr);
+
+		if (prev)
+			uklp_switch_write(s, f, prev->tramp);
+		else
+			uklp_switch_restore(s, f);
+	}
+	s->nrecs++;	/* unlink wants the record in the list */
+	s->recs[s->nrecs - 1].addr = l->rec_addr;
+	s->recs[s->nrecs - 1].p = l->rec;
+	uklp_registry_unlink(s, &s->recs[s->nrecs - 1]);
+	s->recs[s->nrecs - 1].p = NULL;
+	s->nrecs--;
+	return ret;
+}
+
+static void load_free(struct load *l)
+{
+	for (size_t i = 0; l->whats && i < l->nranges; i++)
+		free(l->whats[i]);
+	free(l->whats);
+	free(l->ranges);
+	free(l->rec);
+	uklp_patch_info_free(&l->info);
+	uklp_image_free(l->img);
+	uklp_session_close(&l->s);
+	uelf_close(l->elf);
+}
+
+int uklp_load(const struct uklp_opts *opts, const char *path)
+{
+	struct load l = { .path = path };
+	struct uklp_object *near;
+	uint64_t base;
+	int ret;
+
+	ret = uklp_patch_name(path, l.name, sizeof(l.name));
+	if (ret)
+		return ret;
+	ret = uelf_open(path, &l.elf);
+	if (ret)
+		goto out;
+	ret = uklp_patch_check_elf(l.elf);
+	if (ret)
+		goto out;
+	ret = uklp_session_open(&l.s, opts);
+	if (ret)
+		goto out;
+	if (uklp_registry_find(&l.s, l.name)) {
+		pr_err("patch '%s' is already loaded in process %d", l.name, opts->pid);
+		ret = -EEXIST;
+		goto out;
+	}
+	ret = uklp_registry_ensure_runtime(&l.s);
+	if (ret)
+		goto out;
+	/* The recs array gets one spare slot for this patch (func stack). */
+	{
+		struct uklp_rec *n = realloc(l.s.recs, (l.s.nrecs + 1) * sizeof(*n));
+
+		if (!n) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		l.s.recs = n;
+		memset(&n[l.s.nrecs], 0, sizeof(*n));
+	}
+
+	/*
+	 * Pointers in the descriptor are only known after relocation, and
+	 * where to relocate depends on which object the patch replaces
+	 * functions of: relocate once for a place next to the executable,
+	 * read the descriptor, then place and relocate for good.
+	 */
+	near = &l.s.maps->objs[0];
+	ret = place(&l, near, &base);
+	if (!ret)
+		ret = relocate_at(&l, base);
+	if (!ret)
+		ret = uklp_patch_read_info(l.elf, l.img, &l.info);
+	if (!ret)
+		ret = build_record(&l);
+	if (ret)
+		goto out;
+	if (l.info.nfuncs && l.info.funcs[0].object) {
+		near = uklp_maps_find_object(l.s.maps, l.info.funcs[0].object);
+		if (!near) {
+			pr_err("object '%s' is not loaded in process %d (patching objects that load later is not supported yet)",
+			       l.info.funcs[0].object, opts->pid);
+			ret = -ENOENT;
+			goto out;
+		}
+	}
+	ret = place(&l, near, &base);
+	if (!ret)
+		ret = relocate_at(&l, base);
+	if (ret)
+		goto out;
+	uklp_patch_info_free(&l.info);
+	ret = uklp_patch_read_info(l.elf, l.img, &l.info);
+	if (ret)
+		goto out;
+	ret = resolve_funcs(&l);
+	if (ret)
+		goto out;
+	ret = map_image(&l);
+	if (!ret)
+		ret = add_trampolines(&l);
+	if (!ret)
+		ret = uklp_proc_write(l.s.proc, l.rec_addr, l.rec, l.rec_size);
+	if (!ret)
+		ret = build_ranges(&l);
+	if (!ret)
+		uklp_test_stall("mapped");
+	if (!ret)
+		ret = uklp_transition(&l.s, l.ranges, l.nranges, NULL, 0, apply, &l);
+	if (ret) {
+		unmap_all(&l);
+		goto out;
+	}
+	pr_info("process %d: patch '%s' loaded: %zu function%s switched", opts->pid,
+		l.name, l.info.nfuncs, l.info.nfuncs == 1 ? "" : "s");
+out:
+	load_free(&l);
+	return ret;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading a patch object's descriptor (KLP_PATCH() in <uklp/livepatch.h>)
+ * out of its relocated image, before anything is written to the process.
+ */
+#ifndef UKLP_PATCH_H
+#define UKLP_PATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct uelf;
+struct uklp_image;
+
+struct uklp_patch_func {
+	char *object;		/* NULL: the main executable */
+	char *old_name;
+	unsigned long old_sympos;
+	uint64_t new_addr, new_size;
+};
+
+struct uklp_patch_info {
+	uint64_t patch_addr;	/* struct klp_patch, in the target */
+	struct uklp_patch_func *funcs;
+	size_t nfuncs;
+	size_t nobjs;
+};
+
+/* A relocatable x86-64 object with a KLP_PATCH() descriptor. */
+int uklp_patch_check_elf(struct uelf *e);
+int uklp_patch_read_info(struct uelf *e, const struct uklp_image *img,
+			 struct uklp_patch_info *info);
+void uklp_patch_info_free(struct uklp_patch_info *info);
+
+#endif /* UKLP_PATCH_H */

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A session: one uklp command's view of one process.  Everything it reads
+ * (maps, symbol tables, the registry) is read once and cached here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "core/core.h"
+#include "proc/maps.h"
+#include "ptrace/ptrace.h"
+#include "symdb/symtab.h"
+
+static void free_syms(struct uklp_session *s)
+{
+	if (!s->syms)
+		return;
+	for (size_t i = 0; i < s->maps->nobjs; i++)
+		uklp_symtab_free(s->syms[i].tab);
+	free(s->syms);
+	s->syms = NULL;
+}
+
+int uklp_session_reread_maps(struct uklp_session *s)
+{
+	struct uklp_maps *m;
+	int ret = uklp_maps_read(s->opts->pid, &m);
+
+	if (ret)
+		return ret;
+	free_syms(s);
+	uklp_maps_free(s->maps);
+	s->maps = m;
+	s->syms = calloc(m->nobjs, sizeof(*s->syms));
+	if (!s->syms)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nobjs; i++)
+		s->syms[i].obj = &m->objs[i];
+	return 0;
+}
+
+int uklp_session_open(struct uklp_session *s, const struct uklp_opts *opts)
+{
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->opts = opts;
+	ret = uklp_proc_open(opts->pid, &s->proc);
+	if (ret)
+		return ret;
+	ret = uklp_session_reread_maps(s);
+	if (ret)
+		return ret;
+	return uklp_registry_read(s);
+}
+
+void uklp_session_close(struct uklp_session *s)
+{
+	uklp_registry_free(s);
+	if (s->maps)
+		free_syms(s);
+	uklp_maps_free(s->maps);
+	s->maps = NULL;
+	if (s->proc)
+		uklp_proc_close(s->proc);
+	s->proc = NULL;
+}
+
+int uklp_session_symtab(struct uklp_session *s, struct uklp_object *obj,
+			struct uklp_symtab **out)
+{
+	size_t i = (size_t)(obj - s->maps->objs);
+	int ret;
+
+	if (i >= s->maps->nobjs)
+		return -EINVAL;
+	if (!s->syms[i].tab) {
+		ret = uklp_symtab_load(obj->path, s->opts->debug_dirs,
+				       &s->syms[i].tab);
+		if (ret)
+			return ret;
+	}
+	*out = s->syms[i].tab;
+	return 0;
+}
+
+/*
+ * Undefined symbols of a patch resolve against what the process exports,
+ * as a kernel module's resolve against EXPORT_SYMBOL: the first definition
+ * in load order (the main executable first), which is the order the
+ * dynamic linker's global scope uses.
+ */
+int uklp_session_find_export(struct uklp_session *s, const char *name,
+			     uint64_t *addr)
+{
+	for (size_t i = 0; i < s->maps->nobjs; i++) {
+		struct uklp_symtab *t;
+		const struct uklp_sym *sym;
+
+		if (uklp_session_symtab(s, &s->maps->objs[i], &t))
+			continue;
+		sym = uklp_symtab_find_export(t, name);
+		if (sym) {
+			*addr = sym->value + s->maps->objs[i].bias;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The stack check of the consistency model: with every thread stopped,
+ * walk each thread's stack with DWARF CFI (libunwind, remote) and report
+ * the first frame inside a range being switched.
+ *
+ * Patch code lives in anonymous memory, where libunwind finds no ELF file
+ * to read CFI from; the loader leaves a search table of the patch's FDEs
+ * in the image (libunwind's remote-table format), and find_proc_info below
+ * uses it for addresses inside patch code, so stacks walk through patches.
+ *
+ * A stack that cannot be walked to its end is "unreliable" and counts as a
+ * conflict, as in the kernel: we cannot prove the thread is not inside a
+ * function being switched.
+ */
+#include <errno.h>
+#include <libunwind-ptrace.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "core/core.h"
+#include "ptrace/ptrace.h"
+
+#define MAX_DEPTH 512
+
+/* Exported by libunwind-x86_64 but not declared in its public headers:
+ * the binary search over an FDE table, here one in the target's memory. */
+extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip,
+					       unw_dyn_info_t *di, unw_proc_info_t *pi,
+					       int need_unwind_info, void *arg);
+
+/*
+ * libunwind hands our accessors either our struct walk (calls from the
+ * cursor) or the UPT handle (calls that _UPT_find_proc_info makes through
+ * the address space): the magic tells them apart.
+ */
+#define WALK_MAGIC 0x6b6c61777074756bull
+
+struct walk {
+	uint64_t magic;
+	void *upt;
+	struct uklp_proc *proc;
+	const struct uklp_unwind_table *tables;
+	size_t ntables;
+	/* one cached page of target memory: stacks are read word by word */
+	uint64_t page;
+	bool page_valid;
+	uint8_t buf[4096];
+};
+
+/* Reads that fail are normal while walking a stack (a guess at a frame
+ * that leads nowhere): no message, just a failure for libunwind. */
+static int quiet_read(const struct walk *w, uint64_t addr, void *buf, size_t len)
+{
+	return pread(w->proc->mem_fd, buf, len, (off_t)addr) == (ssize_t)len ? 0 : -1;
+}
+
+static const struct uklp_unwind_table *table_for(const struct walk *w, unw_word_t ip)
+{
+	for (size_t i = 0; i < w->ntables; i++)
+		if (ip >= w->tables[i].lo && ip < w->tables[i].hi)
+			return &w->tables[i];
+	return NULL;
+}
+
+static bool is_walk(const void *arg)
+{
+	return *(const uint64_t *)arg == WALK_MAGIC;
+}
+
+static void *upt_of(void *arg)
+{
+	return is_walk(arg) ? ((struct walk *)arg)->upt : arg;
+}
+
+static int w_find_proc_info(unw_addr_space_t as, unw_word_t ip,
+			    unw_proc_info_t *pi, int need, void *arg)
+{
+	struct walk *w = arg;
+	const struct uklp_unwind_table *t;
+
+	if (!is_walk(arg))
+		return _UPT_find_proc_info(as, ip, pi, need, arg);
+	t = table_for(w, ip);
+
+	if (t) {
+		unw_dyn_info_t di;
+
+		if (!t->count)
+			return -UNW_ENOINFO;
+		memset(&di, 0, sizeof(di));
+		di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+		di.start_ip = t->lo;
+		di.end_ip = t->hi;
+		di.u.rti.segbase = t->segbase;
+		di.u.rti.table_data = t->table;
+		di.u.rti.table_len = t->count * 8 / sizeof(unw_word_t);
+		return _Ux86_64_dwarf_search_unwind_table(as, ip, &di, pi, need, arg);
+	}
+	return _UPT_find_proc_info(as, ip, pi, need, w->upt);
+}
+
+static void w_put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
+{
+	_UPT_put_unwind_info(as, pi, upt_of(arg));
+}
+
+static int w_get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *dil, void *arg)
+{
+	(void)as;
+	(void)arg;
+	(void)dil;
+	return -UNW_ENOINFO;
+}
+
+static int w_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
+			int write, void *arg)
+{
+	struct walk *w = arg;
+	uint64_t page = addr & ~4095ull;
+
+	if (!is_walk(arg))
+		return _UPT_access_mem(as, addr, val, write, arg);
+	if (write)
+		return -UNW_EINVAL;
+	if ((addr & 4095) > 4096 - sizeof(*val)) {
+		if (quiet_read(w, addr, val, sizeof(*val)))
+			return -UNW_EINVAL;
+		return 0;
+	}
+	if (!w->page_valid || w->page != page) {
+		if (quiet_read(w, page, w->buf, sizeof(w->buf))) {
+			w->page_valid = false;
+			if (quiet_read(w, addr, val, sizeof(*val)))
+				return -UNW_EINVAL;
+			return 0;
+		}
+		w->page = page;
+		w->page_valid = true;
+	}
+	memcpy(val, w->buf + (addr - page), sizeof(*val));
+	return 0;
+}
+
+static int w_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val,
+			int write, void *arg)
+{
+	return _UPT_access_reg(as, reg, val, write, upt_of(arg));
+}
+
+static int w_access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val,
+			  int write, void *arg)
+{
+	return _UPT_access_fpreg(as, reg, val, write, upt_of(arg));
+}
+
+static int w_resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
+{
+	(void)as;
+	(void)c;
+	(void)arg;
+	return -UNW_EINVAL;
+}
+
+static int w_get_proc_name(unw_addr_space_t as, unw_word_t addr, char *buf,
+			   size_t len, unw_word_t *off, void *arg)
+{
+	return _UPT_get_proc_name(as, addr, buf, len, off, upt_of(arg));
+}
+
+static unw_accessors_t walk_accessors = {
+	.find_proc_info = w_find_proc_info,
+	.put_unwind_info = w_put_unwind_info,
+	.get_dyn_info_list_addr = w_get_dyn_info_list_addr,
+	.access_mem = w_access_mem,
+	.access_reg = w_access_reg,
+	.access_fpreg = w_access_fpreg,
+	.resume = w_resume,
+	.get_proc_name = w_get_proc_name,
+};
+
+static const struct uklp_range *in_ranges(const struct uklp_range *r, size_t n,
+					  uint64_t pc)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pc >= r[i].lo && pc < r[i].hi)
+			return &r[i];
+	return NULL;
+}
+
+/* Walk one stopped thread; 1 on conflict, 0 if clean, -errno on failure. */
+static int walk_thread(unw_addr_space_t as, struct walk *w, pid_t tid,
+		       const struct uklp_range *ranges, size_t nranges,
+		       struct uklp_stack_conflict *c)
+{
+	unw_cursor_t cur;
+	int depth, ret;
+
+	w->upt = _UPT_create(tid);
+	if (!w->upt)
+		return -ENOMEM;
+	w->page_valid = false;
+	ret = unw_init_remote(&cur, as, w);
+	for (depth = 0; ret >= 0 && depth < MAX_DEPTH; depth++) {
+		unw_word_t ip;
+		const struct uklp_range *r;
+
+		if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0) {
+			ret = -1;
+			break;
+		}
+		if (ip == 0)
+			break;	/* the outermost frame */
+		/* A return address points after the call: test the call. */
+		r = in_ranges(ranges, nranges, depth ? ip - 1 : ip);
+		if (r) {
+			c->tid = tid;
+			c->pc = ip;
+			c->range = r;
+			c->depth = depth;
+			c->unreliable = false;
+			_UPT_destroy(w->upt);
+			return 1;
+		}
+		ret = unw_step(&cur);
+		if (ret == 0)
+			break;
+	}
+	_UPT_destroy(w->upt);
+	if (ret < 0 || depth >= MAX_DEPTH) {
+		unw_word_t ip = 0;
+
+		unw_get_reg(&cur, UNW_REG_IP, &ip);
+		c->tid = tid;
+		c->pc = ip;
+		c->range = NULL;
+		c->depth = depth;
+		c->unreliable = true;
+		return 1;
+	}
+	return 0;
+}
+
+static int walk_init(struct uklp_session *s, const struct uklp_unwind_table *extra,
+		     size_t nextra, struct walk **wp, unw_addr_space_t *asp)
+{
+	struct uklp_unwind_table *tables;
+	struct walk *w;
+	size_t nt = 0;
+
+	tables = calloc(s->nrecs + nextra + 1, sizeof(*tables));
+	w = calloc(1, sizeof(*w));
+	if (!tables || !w)
+		goto nomem;
+	for (size_t i = 0; i < s->nrecs; i++) {
+		const struct uklp_rt_patch *p = s->recs[i].p;
+
+		if (!p)
+			continue;
+		tables[nt++] = (struct uklp_unwind_table){
+			.lo = p->text_lo, .hi = p->text_hi, .segbase = p->base,
+			.table = p->eh_table, .count = p->eh_count,
+		};
+	}
+	for (size_t i = 0; i < nextra; i++)
+		tables[nt++] = extra[i];
+	w->magic = WALK_MAGIC;
+	w->proc = s->proc;
+	w->tables = tables;
+	w->ntables = nt;
+	*asp = unw_create_addr_space(&walk_accessors, 0);
+	if (!*asp)
+		goto nomem;
+	unw_set_caching_policy(*asp, UNW_CACHE_GLOBAL);
+	*wp = w;
+	return 0;
+nomem:
+	free(tables);
+	free(w);
+	return -ENOMEM;
+}
+
+static void walk_fini(struct walk *w, unw_addr_space_t as)
+{
+	unw_destroy_addr_space(as);
+	free((void *)w->tables);
+	free(w);
+}
+
+int uklp_stack_frames(struct uklp_session *s, pid_t tid, uint64_t *pcs,
+		      size_t max, size_t *n)
+{
+	unw_addr_space_t as;
+	unw_cursor_t cur;
+	struct walk *w;
+	int ret;
+
+	*n = 0;
+	ret = walk_init(s, NULL, 0, &w, &as);
+	if (ret)
+		return ret;
+	w->upt = _UPT_create(tid);
+	if (!w->upt) {
+		walk_fini(w, as);
+		return -ENOMEM;
+	}
+	ret = unw_init_remote(&cur, as, w);
+	while (ret >= 0 && *n < max) {
+		unw_word_t ip;
+
+		if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
+			break;
+		pcs[(*n)++] = ip;
+		ret = unw_step(&cur);
+		if (ret == 0)
+			break;
+	}
+	_UPT_destroy(w->upt);
+	walk_fini(w, as);
+	return ret < 0 ? -EIO : 0;
+}
+
+int uklp_stack_check(struct uklp_session *s, const struct uklp_range *ranges,
+		     size_t nranges, const struct uklp_unwind_table *extra,
+		     size_t nextra, struct uklp_stack_conflict *conflict)
+{
+	struct walk *w;
+	unw_addr_space_t as;
+	int ret = walk_init(s, extra, nextra, &w, &as);
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < s->proc->nthreads; i++) {
+		if (!s->proc->threads[i].stopped)
+			continue;
+		ret = walk_thread(as, w, s->proc->threads[i].tid, ranges, nranges,
+				  conflict);
+		if (ret)
+			break;
+	}
+	walk_fini(w, as);
+	return ret;
+}

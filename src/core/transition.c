@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The consistency model.  The kernel moves each task to the new state when
+ * it is not running any function being switched; a process has no per-task
+ * patch state, so uklp switches all threads at once: stop every thread,
+ * walk every stack, and only if no frame is inside a function being
+ * switched (the old code on load, the new code on unload) write the
+ * switches and resume.  Otherwise resume at once, wait a little and try
+ * again until the timeout, then fail with the process unchanged.
+ *
+ * Nothing slow happens while the threads are stopped: the image is already
+ * loaded and relocated and the switch bytes computed, so the stop lasts the
+ * stack walks plus a few writes.
+ *
+ * --force skips the stack walks (as writing "1" to the kernel's force
+ * attribute does), but never lets a thread stand on the very bytes being
+ * rewritten: that would crash it, not just mix old and new code.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "core/core.h"
+#include "ptrace/ptrace.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* With --force: only the bytes being rewritten matter, for frame 0. */
+static int check_sites(struct uklp_session *s, const struct uklp_range *r,
+		       size_t n, struct uklp_stack_conflict *c)
+{
+	for (size_t t = 0; t < s->proc->nthreads; t++) {
+		uint64_t pc = s->proc->threads[t].regs.rip;
+
+		if (!s->proc->threads[t].stopped)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (r[i].site && pc >= r[i].lo && pc < r[i].hi) {
+				c->tid = s->proc->threads[t].tid;
+				c->pc = pc;
+				c->range = &r[i];
+				c->depth = 0;
+				c->unreliable = false;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+static void report(struct uklp_session *s, const struct uklp_stack_conflict *c,
+		   double waited)
+{
+	if (c->unreliable)
+		pr_err("process %d: transition not completed after %.1f s: the stack of thread %d cannot be walked (pc 0x%llx, frame %d); use --force to skip the check",
+		       s->opts->pid, waited, c->tid, (unsigned long long)c->pc, c->depth);
+	else
+		pr_err("process %d: transition not completed after %.1f s: thread %d is still running %s (pc 0x%llx, frame %d)",
+		       s->opts->pid, waited, c->tid, c->range->what,
+		       (unsigned long long)c->pc, c->depth);
+}
+
+int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
+		    size_t nranges, const struct uklp_unwind_table *extra,
+		    size_t nextra, uklp_apply_fn apply, void *ctx)
+{
+	double start = now(), deadline = start + s->opts->timeout;
+	struct timespec backoff = { 0, 1000000 };
+	struct uklp_stack_conflict c;
+	unsigned int tries = 0;
+	int ret, busy;
+
+	if (s->opts->force)
+		pr_warn("process %d: --force: switching without checking the threads' stacks",
+			s->opts->pid);
+	for (;;) {
+		tries++;
+		ret = uklp_proc_stop_all(s->proc);
+		if (ret) {
+			uklp_proc_resume_all(s->proc);
+			return ret;
+		}
+		if (s->opts->force)
+			busy = check_sites(s, ranges, nranges, &c);
+		else
+			busy = uklp_stack_check(s, ranges, nranges, extra, nextra, &c);
+		if (busy < 0) {
+			uklp_proc_resume_all(s->proc);
+			return busy;
+		}
+		if (!busy) {
+			ret = apply(s, ctx);
+			busy = uklp_proc_resume_all(s->proc);
+			pr_debug("process %d: switched after %u tries, %.3f s",
+				 s->opts->pid, tries, now() - start);
+			return ret ? ret : busy;
+		}
+		uklp_proc_resume_all(s->proc);
+		if (tries == 1 && !c.unreliable)
+			pr_debug("process %d: thread %d is in %s; waiting", s->opts->pid,
+				 c.tid, c.range->what);
+		if (now() >= deadline) {
+			report(s, &c, now() - start);
+			return -EBUSY;
+		}
+		nanosleep(&backoff, NULL);
+		if (backoff.tv_nsec < 64000000)
+			backoff.tv_nsec *= 2;
+	}
+}

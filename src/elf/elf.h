@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small ELF model on elfutils libelf, in the spirit of objtool's elf.c:
+ * sections, symbols and relocations read once into arrays, with hash
+ * tables sized from the counts so every lookup by name is O(1) on average.
+ *
+ * Reading: uelf_open() on a file (ET_REL, ET_EXEC or ET_DYN).
+ * Writing: uelf_create() + uelf_add_*() + uelf_write() build a new ET_REL
+ * file (used by the unit tests' fixtures and by `uklp convert`).
+ *
+ * All functions return 0 or -errno; on error they print one line naming
+ * the file and the reason (with elf_errmsg() where libelf failed).
+ */
+#ifndef UKLP_ELF_H
+#define UKLP_ELF_H
+
+#include <gelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The kernel's livepatch ELF extensions, kept bit for bit. */
+#ifndef SHF_RELA_LIVEPATCH
+#define SHF_RELA_LIVEPATCH 0x00100000
+#endif
+#ifndef SHN_LIVEPATCH
+#define SHN_LIVEPATCH 0xff20
+#endif
+
+struct uelf;
+
+struct uelf_section {
+	size_t idx;			/* section header index */
+	const char *name;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+	Elf_Data *data;			/* NULL for SHT_NOBITS */
+	struct uelf_section *target;	/* SHT_RELA/SHT_REL: section it relocates (sh_info) */
+	struct uelf_section *hnext;	/* name hash chain (internal) */
+};
+
+struct uelf_symbol {
+	size_t idx;			/* index in the symbol table */
+	const char *name;
+	GElf_Sym sym;
+	unsigned char bind;		/* GELF_ST_BIND */
+	unsigned char type;		/* GELF_ST_TYPE */
+	struct uelf_section *sec;	/* defining section, NULL if undefined/abs/common/special */
+	struct uelf_symbol *hnext;	/* next symbol of the same name, in table order */
+};
+
+struct uelf_rela {
+	uint64_t offset;		/* r_offset */
+	uint32_t type;			/* ELF64_R_TYPE */
+	int64_t addend;
+	struct uelf_symbol *sym;	/* NULL for symbol index 0 */
+};
+
+struct uelf {
+	const char *path;
+	int fd;
+	Elf *elf;
+	GElf_Ehdr ehdr;
+	struct uelf_section *sections;	/* indexed by section index */
+	size_t nsections;
+	struct uelf_section *symtab;	/* .symtab, else .dynsym, else NULL */
+	struct uelf_symbol *symbols;	/* indexed by symbol index */
+	size_t nsymbols;
+	/* internal: hash tables */
+	struct uelf_section **sec_hash;
+	size_t sec_hash_size;
+	struct uelf_symbol **sym_hash;
+	size_t sym_hash_size;
+};
+
+/* Open and index a file.  Which symbol table is indexed: .symtab if the
+ * file has one, else .dynsym. */
+int uelf_open(const char *path, struct uelf **out);
+/* Index a specific symbol table (SHT_SYMTAB or SHT_DYNSYM) instead. */
+int uelf_open_symtab(const char *path, Elf64_Word sh_type, struct uelf **out);
+void uelf_close(struct uelf *e);
+
+struct uelf_section *uelf_find_section(const struct uelf *e, const char *name);
+/* First symbol of that name in table order; follow ->hnext for the others
+ * (only those with the same name are on the chain). */
+struct uelf_symbol *uelf_find_symbol(const struct uelf *e, const char *name);
+
+/* Relocations of one SHT_RELA section, decoded; *out is malloc'ed. */
+int uelf_read_relas(const struct uelf *e, const struct uelf_section *rsec,
+		    struct uelf_rela **out, size_t *count);
+
+/* GNU build-id from the NT_GNU_BUILD_ID note; -ENOENT when there is none.
+ * buf must hold 64 bytes; *len gets the id's length. */
+int uelf_build_id(const struct uelf *e, uint8_t *buf, size_t *len);
+/* Same, from a raw file path without indexing it. */
+int uelf_file_build_id(const char *path, uint8_t *buf, size_t *len);
+/* Hex form of a build-id, "" for len 0; out must hold 2*len+1 bytes. */
+void uelf_build_id_hex(const uint8_t *id, size_t len, char *out);
+
+/* Program headers (for load bias): *out malloc'ed. */
+int uelf_read_phdrs(const struct uelf *e, GElf_Phdr **out, size_t *count);
+
+/*
+ * Writer for ET_REL x86-64 files.
+ */
+struct uelf_writer;
+
+int uelf_create(const char *path, struct uelf_writer **out);
+/* Returns the new section's index in *idx (index 0 is the null section). */
+int uelf_add_section(struct uelf_writer *w, const char *name, Elf64_Word type,
+		     Elf64_Xword flags, const void *data, size_t size,
+		     Elf64_Xword align, Elf64_Xword entsize, size_t *idx);
+/* Set sh_link / sh_info of a section after the fact. */
+int uelf_set_link_info(struct uelf_writer *w, size_t idx, Elf64_Word link, Elf64_Word info);
+/* Symbols: local ones must be added before global ones (ELF rule); index 0
+ * is the null symbol. */
+int uelf_add_symbol(struct uelf_writer *w, const char *name, unsigned char bind,
+		    unsigned char type, Elf64_Half shndx, Elf64_Addr value,
+		    Elf64_Xword size, size_t *idx);
+/* A SHT_RELA section for section `target`, with flags (e.g. SHF_RELA_LIVEPATCH). */
+int uelf_add_relas(struct uelf_writer *w, const char *name, size_t target,
+		   Elf64_Xword flags, const struct uelf_rela *relas,
+		   const size_t *symidx, size_t count, size_t *idx);
+int uelf_write(struct uelf_writer *w);	/* writes and frees */
+void uelf_writer_free(struct uelf_writer *w);
+
+#endif /* UKLP_ELF_H */

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/*
+ * GNU build-id and program headers.
+ *
+ * The build-id names a target object (design: "Identity"), so it must be
+ * found both in ordinary files, through their SHT_NOTE sections, and in
+ * files that have lost their section headers (sstrip'ed binaries, some
+ * dumped images), through PT_NOTE segments.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "elf/elf.h"
+#include "elf/elf_int.h"
+
+#define BUILD_ID_MAX 64
+
+/* Scan one buffer of notes; 0 and the id if NT_GNU_BUILD_ID is there. */
+static int scan_notes(Elf_Data *data, uint8_t *buf, size_t *len)
+{
+	size_t off = 0, next, name_off, desc_off;
+	GElf_Nhdr nh;
+
+	while (off < data->d_size &&
+	       (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+		    !memcmp((char *)data->d_buf + name_off, "GNU", 4)) {
+			if (nh.n_descsz == 0 || nh.n_descsz > BUILD_ID_MAX)
+				return -EINVAL;
+			memcpy(buf, (char *)data->d_buf + desc_off, nh.n_descsz);
+			*len = nh.n_descsz;
+			return 0;
+		}
+		off = next;
+	}
+	return -ENOENT;
+}
+
+static int build_id_from_sections(Elf *elf, uint8_t *buf, size_t *len)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (data && !scan_notes(data, buf, len))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static int build_id_from_phdrs(Elf *elf, uint8_t *buf, size_t *len)
+{
+	size_t n, i;
+
+	if (elf_getphdrnum(elf, &n))
+		return -ENOENT;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		Elf_Data *data;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE)
+			continue;
+		/* Notes in 8-aligned segments use the 8-byte layout. */
+		data = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz,
+					    ph.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
+		if (data && !scan_notes(data, buf, len))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static int build_id_of(Elf *elf, uint8_t *buf, size_t *len)
+{
+	*len = 0;
+	if (!build_id_from_sections(elf, buf, len))
+		return 0;
+	/* Also covers files whose notes were not given section headers. */
+	return build_id_from_phdrs(elf, buf, len);
+}
+
+int uelf_build_id(const struct uelf *e, uint8_t *buf, size_t *len)
+{
+	return build_id_of(e->elf, buf, len);
+}
+
+int uelf_file_build_id(const char *path, uint8_t *buf, size_t *len)
+{
+	Elf *elf;
+	int fd, ret;
+
+	*len = 0;
+	ret = uelf_libelf_init();
+	if (ret)
+		return ret;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		pr_err("%s: cannot open: %s", path, strerror(-ret));
+		return ret;
+	}
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf) {
+		pr_err("%s: cannot read: %s", path, elf_errmsg(-1));
+		ret = -EINVAL;
+	} else if (elf_kind(elf) != ELF_K_ELF) {
+		pr_err("%s: not an ELF file", path);
+		ret = -EINVAL;
+	} else {
+		ret = build_id_of(elf, buf, len);
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return ret;
+}
+
+void uelf_build_id_hex(const uint8_t *id, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[id[i] >> 4];
+		out[2 * i + 1] = digits[id[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+int uelf_read_phdrs(const struct uelf *e, GElf_Phdr **out, size_t *count)
+{
+	GElf_Phdr *ph;
+	size_t n, i;
+
+	*out = NULL;
+	*count = 0;
+	if (elf_getphdrnum(e->elf, &n)) {
+		pr_err("%s: cannot count program headers: %s", e->path, elf_errmsg(-1));
+		return -EINVAL;
+	}
+	if (!n)
+		return 0;
+	ph = calloc(n, sizeof(*ph));
+	if (!ph)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (!gelf_getphdr(e->elf, (int)i, &ph[i])) {
+			pr_err("%s: cannot read program header %zu: %s",
+			       e->path, i, elf_errmsg(-1));
+			free(ph);
+			return -EINVAL;
+		}
+	}
+	*out = ph;
+	*count = n;
+	return 0;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The uklp loader: the counterpart of the kernel's module loader and
+ * apply_relocate_add() for a patch object (ET_REL, x86-64).
+ *
+ * It works on a local copy of the image: uklp_image_layout() decides where
+ * every SHF_ALLOC section goes relative to the image start and how big the
+ * image is (so the caller can find room in the target near the objects the
+ * patch references); uklp_image_relocate() then fixes the base, resolves
+ * every symbol and applies every relocation into img->buf.  The caller
+ * writes img->buf to img->base in the target and applies img->segs
+ * protections.  Nothing here touches the target process.
+ *
+ * Image layout (each part page-aligned, so protections can differ):
+ *	text	r-x	SHF_EXECINSTR sections, then the PLT stubs
+ *	rodata	r--	SHF_ALLOC read-only sections (.rodata*, .eh_frame, ...)
+ *		        and the FDE search table (see eh_table below)
+ *	data	rw-	SHF_WRITE sections, the GOT, then .bss / COMMON
+ */
+#ifndef UKLP_LOADER_H
+#define UKLP_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elf/elf.h"
+
+/* How the loader asks the process for symbol addresses. */
+struct uklp_resolver {
+	void *ctx;
+	/* An undefined symbol of the patch, against the exported symbols of
+	 * the process.  0, or -ENOENT (the loader prints the message). */
+	int (*resolve_export)(void *ctx, const char *name, uint64_t *addr);
+	/* A .klp.sym.<obj>.<sym>,<pos> symbol; objname is decoded
+	 * ("vmlinux" is the main executable).  The resolver prints the
+	 * message on failure. */
+	int (*resolve_klp)(void *ctx, const char *objname, const char *name,
+			   unsigned long sympos, uint64_t *addr);
+	/* Whether objname is mapped in the process now. */
+	bool (*object_loaded)(void *ctx, const char *objname);
+};
+
+struct uklp_image_seg {
+	uint64_t offset;	/* from img->base, page aligned */
+	uint64_t size;		/* page aligned */
+	int prot;		/* PROT_READ | PROT_EXEC ... */
+};
+
+struct uklp_image {
+	struct uelf *elf;	/* the patch object (not owned) */
+	uint64_t base;		/* target address of buf[0]; 0 before relocate */
+	size_t size;		/* page aligned */
+	uint8_t *buf;
+	uint64_t *sec_off;	/* per section index: offset from base, or UINT64_MAX if not loaded */
+	struct uklp_image_seg segs[3];
+	size_t nsegs;
+	uint64_t text_off, text_size;	/* the executable part */
+	/* Unwind table for the patch code, in libunwind's remote-table
+	 * format: eh_table_count entries of { int32 start_ip_offset,
+	 * int32 fde_offset }, sorted by start_ip_offset, both relative to
+	 * base.  0 entries when the patch has no .eh_frame. */
+	uint64_t eh_table_off;
+	size_t eh_table_count;
+	/* Names of objects whose .klp.rela sections were not applied because
+	 * the object is not loaded (for late patching); NULL-terminated,
+	 * never NULL itself once uklp_image_layout() succeeded. */
+	char **pending_objects;
+	void *priv;		/* loader internals (GOT/PLT slots...) */
+};
+
+/* Refuses (with a message naming the file) what cannot be loaded: not an
+ * x86-64 ELFCLASS64 ET_REL object, TLS, constructors, W+X sections,
+ * unsupported relocation types.  -EINVAL / -ENOTSUP / -ENOMEM. */
+int uklp_image_layout(struct uelf *patch, struct uklp_image **out);
+/* base must be page aligned.  Starts from the object's bytes each time, so
+ * after a failure (-ERANGE: something out of reach) it can be called again
+ * with another base.  -ENOENT when a symbol is not found (every missing
+ * one is named), -EINVAL for a broken livepatch rule, -ERANGE. */
+int uklp_image_relocate(struct uklp_image *img, uint64_t base,
+			const struct uklp_resolver *r);
+/* Address and size of a symbol defined in the patch (after relocate). */
+int uklp_image_symbol(const struct uklp_image *img, const char *name,
+		      uint64_t *addr, uint64_t *size);
+/* Local pointer for [addr, addr+len) of the target image, or NULL. */
+void *uklp_image_at(const struct uklp_image *img, uint64_t addr, size_t len);
+void uklp_image_free(struct uklp_image *img);
+/*
+ * Late patching: apply the .klp.rela.<objname>.* sections of an image that
+ * was relocated while objname was not loaded (it is listed in
+ * img->pending_objects, and is removed from there on success).  Only the
+ * fields of those sections change in img->buf; the caller writes them.
+ */
+int uklp_image_relocate_object(struct uklp_image *img, const char *objname,
+			       const struct uklp_resolver *r);
+
+/*
+ * Relocation arithmetic, one x86-64 type at a time, without any ELF:
+ * writes the relocated field at loc (the local copy of target address P).
+ *	S	symbol address, A addend
+ *	got	address of the GOT slot holding S (for GOT-relative types)
+ *	gotbase	address of the image GOT (for GOTOFF64 / GOTPC*)
+ *	plt	address of a PLT stub that jumps to S (for PLT32), or 0
+ * Returns 0, -ERANGE when the value does not fit the field, -ENOTSUP for a
+ * type uklp does not handle.
+ */
+struct uklp_reloc_in {
+	uint32_t type;
+	uint64_t P, S, got, gotbase, plt;
+	int64_t A;
+	uint64_t size;		/* st_size of the symbol, for R_X86_64_SIZE* */
+};
+int uklp_reloc_apply(const struct uklp_reloc_in *in, uint8_t *loc);
+const char *uklp_reloc_name(uint32_t type);
+/* Bytes the type writes (0 for R_X86_64_NONE and unhandled types). */
+size_t uklp_reloc_width(uint32_t type);
+/* Whether uklp_reloc_apply() handles the type (NONE included). */
+bool uklp_reloc_supported(uint32_t type);
+/* Thread-local storage types, which patches cannot use. */
+bool uklp_reloc_is_tls(uint32_t type);
+/* Types that need a GOT slot for their symbol. */
+bool uklp_reloc_needs_got(uint32_t type);
+/* The value uklp_reloc_apply() would write (direct, without the PLT
+ * fallback) before truncation; for messages.  -ENOTSUP as above. */
+int uklp_reloc_compute(const struct uklp_reloc_in *in, uint64_t *value);
+
+/*
+ * Object names in .klp.rela.<obj>.<sec> and .klp.sym.<obj>.<sym>,<pos>:
+ * the kernel parses <obj> up to the next '.', so a name with dots
+ * ("libfoo.so.1") is encoded: every byte outside [A-Za-z0-9_-] is written
+ * as "%XX" (two upper-case hex digits).  "vmlinux" names the main
+ * executable.
+ */
+int uklp_klp_objname_encode(const char *name, char *out, size_t outlen);
+int uklp_klp_objname_decode(const char *enc, char *out, size_t outlen);
+/* ".klp.sym.<obj>.<sym>,<pos>" -> decoded obj, sym, pos; -EINVAL if malformed. */
+int uklp_klp_parse_sym(const char *s, char *obj, size_t objlen, char *sym,
+		       size_t symlen, unsigned long *pos);
+/* ".klp.rela.<obj>.<sec>" -> decoded obj, section name; -EINVAL if malformed. */
+int uklp_klp_parse_rela(const char *s, char *obj, size_t objlen, char *sec,
+			size_t seclen);
+
+#endif /* UKLP_LOADER_H */

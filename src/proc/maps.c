@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: MIT
+/*
+ * /proc/PID/maps -> mappings and objects.
+ *
+ * Mappings are read as the kernel prints them.  File-backed mappings of the
+ * same path are grouped into one object (the kernel's notion of a module);
+ * only files that are ELF objects become objects, so fonts, locale archives
+ * and other mapped data files are ignored.  For each object the program
+ * headers of the file give the load bias, the end of the executable segment
+ * (for the code cave) and the end of the writable segment (data cave).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "elf/elf.h"
+#include "proc/maps.h"
+
+#define SZ_2G		(1ULL << 31)
+/* Keep this far inside +-2 GiB so rel32 displacements computed from
+ * anywhere in a patch image still fit (images are far smaller). */
+#define NEAR_MARGIN	(16ULL << 20)
+/* The kernel keeps stack_guard_gap (256 pages by default) free below a
+ * growing stack; stay out of it so the stack can still grow. */
+#define STACK_GAP	(1ULL << 20)
+/* Highest user address with 4-level paging (and what the kernel hands out
+ * without an explicit hint under 5-level paging). */
+#define USER_TOP	0x7ffffffff000ULL
+
+static uint64_t page_size(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+
+	return ps > 0 ? (uint64_t)ps : 4096;
+}
+
+static int parse_line(char *line, struct uklp_mapping *mp)
+{
+	unsigned long start, end, off, inode;
+	char perms[8];
+	int n = 0;
+
+	if (sscanf(line, "%lx-%lx %7s %lx %*s %lu %n", &start, &end, perms, &off,
+		   &inode, &n) < 5 || n == 0)
+		return -EINVAL;
+
+	memset(mp, 0, sizeof(*mp));
+	mp->start = start;
+	mp->end = end;
+	mp->offset = off;
+	mp->prot = (perms[0] == 'r' ? PROT_READ : 0) |
+		   (perms[1] == 'w' ? PROT_WRITE : 0) |
+		   (perms[2] == 'x' ? PROT_EXEC : 0);
+	mp->shared = perms[3] == 's';
+
+	char *path = line + n;
+	size_t len = strlen(path);
+
+	while (len && (path[len - 1] == '\n' || isspace((unsigned char)path[len - 1])))
+		path[--len] = '\0';
+	if (len) {
+		mp->path = strdup(path);
+		if (!mp->path)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int read_mappings(struct uklp_maps *m)
+{
+	char fn[64], *line = NULL;
+	size_t cap = 0, alloc = 0;
+	FILE *f;
+	int ret = 0;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)m->pid);
+	f = fopen(fn, "re");
+	if (!f) {
+		ret = -errno;
+		if (ret == -ENOENT)
+			ret = -ESRCH;
+		pr_err("no process with pid %d: cannot open %s: %s", (int)m->pid, fn,
+		       strerror(-ret));
+		return ret;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		if (m->nmaps == alloc) {
+			size_t na = alloc ? alloc * 2 : 64;
+			struct uklp_mapping *nm = realloc(m->maps, na * sizeof(*nm));
+
+			if (!nm) {
+				ret = -ENOMEM;
+				break;
+			}
+			m->maps = nm;
+			alloc = na;
+		}
+		ret = parse_line(line, &m->maps[m->nmaps]);
+		if (ret == -EINVAL) {
+			pr_err("pid %d: cannot parse %s line '%s'", (int)m->pid, fn, line);
+			break;
+		}
+		if (ret)
+			break;
+		m->nmaps++;
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+static bool is_file_path(const char *path)
+{
+	return path && path[0] == '/';
+}
+
+/*
+ * The ELF file behind an object: the path as mapped when it can be opened,
+ * else /proc/PID/map_files/START-END (deleted files, other mount
+ * namespaces).
+ */
+static int open_object_elf(const struct uklp_maps *m, const struct uklp_object *o,
+			   const struct uklp_mapping *first, struct uelf **out,
+			   char *used, size_t usedsz)
+{
+	if (access(o->path, R_OK) == 0) {
+		snprintf(used, usedsz, "%s", o->path);
+	} else {
+		snprintf(used, usedsz, "/proc/%d/map_files/%lx-%lx", (int)m->pid,
+			 (unsigned long)first->start, (unsigned long)first->end);
+	}
+	return uelf_open(used, out);
+}
+
+static bool is_elf_mapping(const struct uklp_maps *m, const struct uklp_mapping *mp)
+{
+	char fn[PATH_MAX];
+	unsigned char magic[4];
+	int fd;
+	bool ok;
+
+	if (mp->offset != 0)
+		return false;
+	fd = open(mp->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(fn, sizeof(fn), "/proc/%d/map_files/%lx-%lx", (int)m->pid,
+			 (unsigned long)mp->start, (unsigned long)mp->end);
+		fd = open(fn, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return false;
+	ok = pread(fd, magic, 4, 0) == 4 && !memcmp(magic, ELFMAG, SELFMAG);
+	close(fd);
+	return ok;
+}
+
+static const char *soname_of(const struct uelf *e)
+{
+	const struct uelf_section *dyn = uelf_find_section(e, ".dynamic");
+	GElf_Dyn d;
+
+	if (!dyn || !dyn->data || !dyn->sh.sh_entsize)
+		return NULL;
+	for (size_t i = 0; i < dyn->sh.sh_size / dyn->sh.sh_entsize; i++) {
+		if (!gelf_getdyn(dyn->data, (int)i, &d))
+			break;
+		if (d.d_tag == DT_NULL)
+			break;
+		if (d.d_tag == DT_SONAME)
+			return elf_strptr(e->elf, dyn->sh.sh_link, d.d_un.d_val);
+	}
+	return NULL;
+}
+
+/* The mapping that contains addr, or NULL. */
+static const struct uklp_mapping *mapping_at(const struct uklp_maps *m, uint64_t addr)
+{
+	for (size_t i = 0; i < m->nmaps; i++)
+		if (addr >= m->maps[i].start && addr < m->maps[i].end)
+			return &m->maps[i];
+	return NULL;
+}
+
+/*
+ * Bias, caves and soname from the program headers.  The kernel (and
+ * ld.so) map a PT_LOAD at PAGE_START(bias + p_vaddr) from file offset
+ * PAGE_START(p_offset), so the first mapping of the object, matched to
+ * the PT_LOAD with the same page-aligned offset, gives the bias.
+ */
+static int describe_object(const struct uklp_maps *m, struct uklp_object *o,
+			   const struct uklp_mapping *first)
+{
+	uint64_t ps = page_size(), pmask = ~(ps - 1);
+	char used[PATH_MAX];
+	struct uelf *e = NULL;
+	GElf_Phdr *ph = NULL;
+	size_t nph = 0;
+	const GElf_Phdr *xseg = NULL, *wseg = NULL;
+	bool have_bias = false;
+	const char *soname;
+	int ret;
+
+	ret = open_object_elf(m, o, first, &e, used, sizeof(used));
+	if (ret)
+		return ret;
+	ret = uelf_read_phdrs(e, &ph, &nph);
+	if (ret)
+		goto out;
+
+	for (size_t i = 0; i < nph; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (!have_bias && (ph[i].p_offset & pmask) == first->offset) {
+			o->bias = first->start - (ph[i].p_vaddr & pmask);
+			have_bias = true;
+		}
+		if (ph[i].p_flags & PF_X)
+			xseg = &ph[i];
+		if (ph[i].p_flags & PF_W)
+			wseg = &ph[i];
+	}
+	if (!have_bias) {
+		pr_err("pid %d: object %s: no PT_LOAD matches its mapping at 0x%lx (offset 0x%lx)",
+		       (int)m->pid, o->path, (unsigned long)first->start,
+		       (unsigned long)first->offset);
+		ret = -ENOEXEC;
+		goto out;
+	}
+
+	/* Code cave: the rest of the last page of the executable segment,
+	 * still mapped r-x but outside every section that runs. */
+	if (xseg) {
+		uint64_t end = o->bias + xseg->p_vaddr + xseg->p_memsz;
+		uint64_t pend = (end + ps - 1) & pmask;
+		const struct uklp_mapping *mp = mapping_at(m, end - 1);
+
+		if (pend > end && mp && (mp->prot & PROT_EXEC) && mp->end >= pend) {
+			o->cave_addr = end;
+			o->cave_size = pend - end;
+		}
+	}
+	/* Data cave: the rest of the last page of the writable segment
+	 * (past .bss), mapped rw- and used by nothing.  Not for the main
+	 * executable when the heap starts right there (old kernels began
+	 * brk at the unaligned end of .bss). */
+	if (wseg) {
+		uint64_t end = o->bias + wseg->p_vaddr + wseg->p_memsz;
+		uint64_t pend = (end + ps - 1) & pmask;
+		const struct uklp_mapping *mp = mapping_at(m, end - 1);
+		const struct uklp_mapping *next = mapping_at(m, pend);
+
+		if (pend > end && mp && (mp->prot & PROT_WRITE) && mp->end >= pend &&
+		    !(next && next->path && !strcmp(next->path, "[heap]"))) {
+			o->data_cave_addr = end;
+			o->data_cave_size = pend - end;
+		}
+	}
+
+	soname = soname_of(e);
+	if (soname && *soname) {
+		free(o->name);
+		o->name = strdup(soname);
+		if (!o->name) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+
+	if (uelf_build_id(e, o->build_id, &o->build_id_len))
+		o->build_id_len = 0;
+out:
+	free(ph);
+	uelf_close(e);
+	return ret;
+}
+
+static char *exe_path(pid_t pid)
+{
+	char fn[64], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/exe", (int)pid);
+	n = readlink(fn, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static int build_objects(struct uklp_maps *m)
+{
+	char *exe = exe_path(m->pid);
+	size_t alloc = 0;
+	int ret = 0;
+
+	/* objs[0] is reserved for the main executable. */
+	m->objs = calloc(1, sizeof(*m->objs));
+	if (!m->objs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	alloc = 1;
+	m->nobjs = 1;
+
+	for (size_t i = 0; i < m->nmaps; i++) {
+		struct uklp_mapping *mp = &m->maps[i];
+		struct uklp_object *o = NULL;
+		bool main_exe;
+
+		if (!is_file_path(mp->path))
+			continue;
+		main_exe = exe && !strcmp(mp->path, exe);
+		if (main_exe && m->objs[0].path) {
+			o = &m->objs[0];
+		} else {
+			for (size_t j = 1; j < m->nobjs; j++)
+				if (!strcmp(m->objs[j].path, mp->path)) {
+					o = &m->objs[j];
+					break;
+				}
+		}
+		if (!o) {
+			/* A new object starts at its offset-0 mapping, and
+			 * only if it is an ELF file. */
+			if (!is_elf_mapping(m, mp))
+				continue;
+			if (main_exe) {
+				o = &m->objs[0];
+			} else {
+				if (m->nobjs == alloc) {
+					size_t na = alloc * 2;
+					struct uklp_object *no = realloc(m->objs, na * sizeof(*no));
+
+					if (!no) {
+						ret = -ENOMEM;
+						goto out;
+					}
+					m->objs = no;
+					alloc = na;
+				}
+				o = &m->objs[m->nobjs++];
+			}
+			memset(o, 0, sizeof(*o));
+			o->path = strdup(mp->path);
+			const char *base = strrchr(mp->path, '/');
+
+			o->name = strdup(base ? base + 1 : mp->path);
+			if (!o->path || !o->name) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			o->is_main = main_exe;
+			o->lo = mp->start;
+			o->hi = mp->end;
+			ret = describe_object(m, o, mp);
+			if (ret) {
+				/* An object we cannot read is still listed,
+				 * without bias or caves. */
+				pr_debug("pid %d: %s: cannot read its ELF headers: %s",
+					 (int)m->pid, mp->path, strerror(-ret));
+				ret = 0;
+			}
+		}
+		if (mp->start < o->lo)
+			o->lo = mp->start;
+		if (mp->end > o->hi)
+			o->hi = mp->end;
+		if (mp->prot & PROT_EXEC) {
+			if (!o->text_lo || mp->start < o->text_lo)
+				o->text_lo = mp->start;
+			if (mp->end > o->text_hi)
+				o->text_hi = mp->end;
+		}
+	}
+	if (!m->objs[0].path) {
+		pr_err("pid %d: main executable %s not found in /proc/%d/maps",
+		       (int)m->pid, exe ? exe : "(unknown)", (int)m->pid);
+		ret = -ENOENT;
+	}
+out:
+	free(exe);
+	return ret;
+}
+
+int uklp_maps_read(pid_t pid, struct uklp_maps **out)
+{
+	struct uklp_maps *m = calloc(1, sizeof(*m));
+	int ret;
+
+	*out = NULL;
+	if (!m)
+		return -ENOMEM;
+	m->pid = pid;
+	ret = read_mappings(m);
+	if (!ret)
+		ret = build_objects(m);
+	if (ret) {
+		uklp_maps_free(m);
+		return ret;
+	}
+	*out = m;
+	return 0;
+}
+
+void uklp_maps_free(struct uklp_maps *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nmaps; i++)
+		free(m->maps[i].path);
+	for (size_t i = 0; i < m->nobjs; i++) {
+		free(m->objs[i].path);
+		free(m->objs[i].name);
+	}
+	free(m->maps);
+	free(m->objs);
+	free(m);
+}
+
+struct uklp_object *uklp_maps_find_object(const struct uklp_maps *m, const char *name)
+{
+	if (!name || !strcmp(name, "vmlinux"))
+		return m->nobjs ? &m->objs[0] : NULL;
+	for (size_t i = 0; i < m->nobjs; i++)
+		if (m->objs[i].name && !strcmp(m->objs[i].name, name))
+			return &m->objs[i];
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const char *p = m->objs[i].path, *base;
+
+		if (!p)
+			continue;
+		base = strrchr(p, '/');
+		base = base ? base + 1 : p;
+		if (!strcmp(base, name) || !strcmp(p, name))
+			return &m->objs[i];
+	}
+	return NULL;
+}
+
+struct uklp_object *uklp_maps_object_at(const struct uklp_maps *m, uint64_t addr)
+{
+	const struct uklp_mapping *mp = mapping_at(m, addr);
+
+	if (!mp || !is_file_path(mp->path))
+		return NULL;
+	for (size_t i = 0; i < m->nobjs; i++)
+		if (m->objs[i].path && !strcmp(m->objs[i].path, mp->path))
+			return &m->objs[i];
+	return NULL;
+}
+
+static uint64_t mmap_min_addr(void)
+{
+	unsigned long v = 65536;
+	FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 65536;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * Gaps between mappings, each clipped to the window in which a range of
+ * size bytes stays within reach of [lo, hi): a >= hi - R and
+ * a + size <= lo + R, with R = 2 GiB - margin.  In each gap the end
+ * nearest the range wins; over all gaps, the smallest distance.
+ */
+int uklp_maps_find_free_near(const struct uklp_maps *m, uint64_t lo, uint64_t hi,
+			     size_t size, uint64_t *addr)
+{
+	uint64_t ps = page_size(), pmask = ~(ps - 1);
+	uint64_t reach = SZ_2G - NEAR_MARGIN;
+	uint64_t wlo, whi, floor = (mmap_min_addr() + ps - 1) & pmask;
+	uint64_t best = 0, best_dist = UINT64_MAX;
+	uint64_t prev_end = floor;
+
+	size = (size + ps - 1) & pmask;
+	if (!size || hi < lo || size > reach)
+		return -EINVAL;
+	wlo = hi > reach ? hi - reach : 0;
+	wlo = (wlo + ps - 1) & pmask;
+	whi = lo + reach > USER_TOP ? USER_TOP : lo + reach;
+	if (wlo < floor)
+		wlo = floor;
+
+	for (size_t i = 0; i <= m->nmaps; i++) {
+		uint64_t g0 = prev_end, g1;
+
+		if (i < m->nmaps) {
+			const struct uklp_mapping *mp = &m->maps[i];
+
+			if (mp->start >= USER_TOP)
+				break;
+			g1 = mp->start;
+			if (mp->path && !strcmp(mp->path, "[stack]"))
+				g1 = g1 > STACK_GAP ? g1 - STACK_GAP : 0;
+			if (mp->end > prev_end)
+				prev_end = mp->end;
+		} else {
+			g1 = USER_TOP;
+		}
+		if (g0 < wlo)
+			g0 = wlo;
+		if (g1 > whi)
+			g1 = whi;
+		g1 &= pmask;
+		if (g1 <= g0 || g1 - g0 < size)
+			continue;
+
+		uint64_t a, dist;
+
+		if (g1 <= lo) {		/* below the range: take the top */
+			a = g1 - size;
+			dist = lo - g1;
+		} else if (g0 >= hi) {	/* above: take the bottom */
+			a = g0;
+			dist = g0 - hi;
+		} else {		/* overlaps [lo, hi) (it has holes) */
+			a = g0;
+			dist = 0;
+		}
+		if (dist < best_dist) {
+			best = a;
+			best_dist = dist;
+		}
+	}
+	if (best_dist == UINT64_MAX) {
+		pr_err("pid %d: no free %zu bytes within 2 GiB of 0x%lx-0x%lx",
+		       (int)m->pid, (size_t)size, (unsigned long)lo, (unsigned long)hi);
+		return -ENOSPC;
+	}
+	*addr = best;
+	return 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to src/ptrace: the state behind uklp_proc.priv and the stub
+ * generator shared by ptrace.c, remote.c and stub.c.
+ */
+#ifndef UKLP_PTRACE_INTERNAL_H
+#define UKLP_PTRACE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/user.h>
+
+#include "ptrace/ptrace.h"
+
+struct uklp_maps;
+
+/*
+ * Scratch area layout (one anonymous private mapping):
+ *	page 0			r-x	STUB_SLOTS code slots of STUB_CODE_MAX bytes
+ *	data pages		rw-	STUB_SLOTS data slots (result, done, xsave area)
+ *	last page		rw-	user_buf, for the caller
+ * Slots are used in turn, so that a thread still executing the last
+ * instructions of one stub (after it set its done flag) is never
+ * overwritten by the next call.
+ */
+#define STUB_SLOTS	8
+#define STUB_CODE_MAX	512
+#define STUB_DATA_HDR	64	/* result at +0, done at +8; xsave area at +64 */
+
+struct uklp_ptrace_priv {
+	uint64_t code;		/* first code slot */
+	uint64_t data;		/* first data slot */
+	size_t data_slot;	/* size of one data slot */
+	size_t xsave_max;	/* room for the xsave area in a data slot */
+	unsigned int next_slot;
+	uint32_t cookie;	/* done value of the next stub */
+	/* A stub timed out and may still run: never unmap the scratch area. */
+	bool scratch_in_use;
+	/* Code cave currently holding a stub (0 when none). */
+	uint64_t cave_code;
+	size_t cave_len;
+};
+
+static inline struct uklp_ptrace_priv *uklp_priv(struct uklp_proc *p)
+{
+	return p->priv;
+}
+
+/* What a stub does before restoring the thread. */
+enum uklp_stub_kind {
+	UKLP_STUB_SYSCALL,	/* `syscall`; number and arguments in registers */
+	UKLP_STUB_CALL,		/* call func; arguments in registers */
+};
+
+struct uklp_stub {
+	enum uklp_stub_kind kind;
+	uint64_t code;		/* where the code will live */
+	uint64_t func;		/* UKLP_STUB_CALL */
+	uint64_t result;	/* address of the 8-byte result slot */
+	uint64_t done;		/* address of the 8-byte done flag */
+	uint32_t cookie;	/* value stored into done */
+	uint64_t xsave;		/* 64-byte aligned xsave area to xrstor, 0 = none */
+	uint64_t xrstor_mask;	/* EDX:EAX for xrstor */
+	struct user_regs_struct ctx;	/* context to restore */
+};
+
+/* Encode the stub into buf; returns its length, or 0 if cap is too small. */
+size_t uklp_stub_build(const struct uklp_stub *s, uint8_t *buf, size_t cap);
+/* Upper bound of uklp_stub_build()'s length for a kind. */
+size_t uklp_stub_max_len(enum uklp_stub_kind kind);
+/* XCR0 of this machine minus the features xrstor must not touch. */
+uint64_t uklp_stub_xrstor_mask(const uint8_t *xsave, size_t len);
+
+/* ptrace.c */
+int uklp_thread_seize(struct uklp_proc *p, pid_t tid, unsigned long opts, size_t *idx);
+int uklp_thread_wait(struct uklp_proc *p, size_t idx);
+void uklp_thread_forget(struct uklp_proc *p, size_t idx);
+long uklp_now_ms(void);
+void uklp_sleep_us(long us);
+
+#endif /* UKLP_PTRACE_INTERNAL_H */

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Queries on a loaded symbol table: by name and position (sympos, the way
+ * klp_find_object_symbol() resolves it), by export, and by address.
+ */
+#include <errno.h>
+#include <elf.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "symdb/symtab.h"
+#include "symdb/symtab_int.h"
+
+static const char *type_name(unsigned char type)
+{
+	switch (type) {
+	case STT_FUNC:		return "function";
+	case STT_OBJECT:	return "object";
+	case STT_GNU_IFUNC:	return "ifunc";
+	case STT_TLS:		return "tls";
+	default:		return "notype";
+	}
+}
+
+static const char *bind_name(unsigned char bind)
+{
+	switch (bind) {
+	case STB_LOCAL:		return "local";
+	case STB_GLOBAL:	return "global";
+	case STB_WEAK:		return "weak";
+	default:		return "unique";
+	}
+}
+
+/* The object as the user knows it: the name given, else the file's. */
+static const char *obj_label(const struct uklp_symtab *t, const char *objname)
+{
+	const char *slash;
+
+	if (objname)
+		return objname;
+	slash = strrchr(t->path, '/');
+	return slash ? slash + 1 : t->path;
+}
+
+static const struct uklp_sym *find_first(const struct uklp_symtab *t,
+					 const char *name)
+{
+	if (!t->hash_size)
+		return NULL;
+	return *uklp_symtab_slot(t, name);
+}
+
+/* One line per candidate, so the user can pick the position to pass. */
+static void print_candidates(const struct uklp_sym *s)
+{
+	for (; s; s = s->next_same_name)
+		pr_err("  position %lu: address 0x%llx, %s %s, source file %s",
+		       s->pos, (unsigned long long)s->value, bind_name(s->bind),
+		       type_name(s->type), s->file ? s->file : "unknown");
+}
+
+int uklp_symtab_lookup(const struct uklp_symtab *t, const char *objname,
+		       const char *name, unsigned long sympos,
+		       const struct uklp_sym **out)
+{
+	const struct uklp_sym *first = find_first(t, name), *s;
+	unsigned long count = 0;
+
+	*out = NULL;
+	if (!first) {
+		if (objname)
+			pr_err("symbol '%s' not found in symbol table of object '%s'",
+			       name, objname);
+		else
+			pr_err("symbol '%s' not found in symbol table", name);
+		if (!t->full)
+			pr_err("  only the dynamic symbols of '%s' are known: install its debug file or pass its directory",
+			       t->path);
+		return -ENOENT;
+	}
+
+	if (sympos == 0) {
+		if (first->next_same_name) {
+			pr_err("unresolvable ambiguity for symbol '%s' in object '%s'",
+			       name, obj_label(t, objname));
+			print_candidates(first);
+			return -EINVAL;
+		}
+		*out = first;
+		return 0;
+	}
+
+	for (s = first; s; s = s->next_same_name) {
+		count++;
+		if (s->pos == sympos) {
+			*out = s;
+			return 0;
+		}
+	}
+	pr_err("symbol position %lu for symbol '%s' in object '%s' not found",
+	       sympos, name, obj_label(t, objname));
+	pr_err("  object '%s' has %lu symbol%s named '%s'", obj_label(t, objname),
+	       count, count == 1 ? "" : "s", name);
+	return -EINVAL;
+}
+
+const struct uklp_sym *uklp_symtab_find_export(const struct uklp_symtab *t,
+					       const char *name)
+{
+	const struct uklp_sym *s;
+
+	for (s = find_first(t, name); s; s = s->next_same_name)
+		if (s->exported)
+			return s;
+	return NULL;
+}
+
+/* How far back addr2sym looks past symbols that end before addr: enough
+ * for aliases and a few nested labels, bounded so a miss stays O(log n). */
+#define ADDR2SYM_BACKTRACK 16
+
+const struct uklp_sym *uklp_symtab_addr2sym(const struct uklp_symtab *t,
+					    uint64_t addr)
+{
+	size_t lo = 0, hi = t->nby_addr, i, steps;
+
+	/* First entry whose value is above addr. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->by_addr[mid]->value <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo, steps = 0; i-- > 0 && steps < ADDR2SYM_BACKTRACK; steps++) {
+		const struct uklp_sym *s = t->by_addr[i];
+
+		if (addr - s->value < s->size)
+			return s;
+	}
+	return NULL;
+}

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Patch a function of a shared library the program loaded at start, and a
+# patch that replaces functions of both the executable and the library
+# (more than 2 GiB apart in a PIE process: one of them needs a trampoline).
+. "$(dirname "$0")/functions.sh"
+plan 12
+
+start_target target
+is "$(cmd lib 3)" 15 "lib_answer(3) before"
+uklp load -p $TPID "$OUT/lp-lib.o"
+is "$RC" 0 "load of a library patch exits 0"
+[ $RC -ne 0 ] && diag "$ERR"
+is "$(cmd lib 3)" 2003 "lib_answer(3) after"
+uklp list -p $TPID
+like "$OUTPUT" "libtarget.so.1:lib_answer,0" "list names the library object"
+uklp unload -p $TPID lp-lib
+is "$RC" 0 "unload exits 0"
+is "$(cmd lib 3)" 15 "lib_answer(3) after unload"
+
+uklp load -p $TPID "$OUT/lp-both.o"
+is "$RC" 0 "load of a two-object patch exits 0"
+[ $RC -ne 0 ] && diag "$ERR"
+is "$(cmd answer 1) $(cmd lib 1)" "3001 4001" "both functions replaced"
+uklp unload -p $TPID lp-both
+is "$RC" 0 "unload of the two-object patch"
+is "$(cmd answer 1) $(cmd lib 1)" "2 5" "both functions restored"
+grep -q 'rwxp' /proc/$TPID/maps
+is "$?" 1 "no mapping is writable and executable at once"
+stop_target
+is "$?" 0 "target exits normally"
+done_testing

@@ -1,0 +1,48 @@
+#!/bin/bash
+# Bad input: each gets a clear error and exit 1, and the program keeps
+# running, unchanged.
+. "$(dirname "$0")/functions.sh"
+plan 48
+
+start_target target
+
+# expect_fail DESCRIPTION REGEX uklp-args...
+expect_fail() {
+	local desc=$1 re=$2
+	shift 2
+	uklp "$@"
+	is "$RC" 1 "$desc: exit 1"
+	like "$ERR" "$re" "$desc: message"
+	is "$(cmd answer 5)" 10 "$desc: the program is unchanged"
+	uklp list -p $TPID
+	like "$OUTPUT" "no patches" "$desc: nothing loaded"
+}
+
+expect_fail "not an ELF file" "not-elf.o: .*not an ELF" load -p $TPID "$OUT/not-elf.o"
+expect_fail "wrong architecture" "wrong-arch.o: not an x86-64 ELF object" load -p $TPID "$OUT/wrong-arch.o"
+expect_fail "missing function" "symbol 'no_such_function' not found in symbol table" load -p $TPID "$OUT/lp-missing.o"
+expect_fail "undefined symbol" "nowhere_to_be_found" load -p $TPID "$OUT/lp-undef.o"
+expect_fail "ambiguous symbol" "unresolvable ambiguity for symbol 'helper' in object 'vmlinux'" load -p $TPID "$OUT/lp-ambiguous.o"
+expect_fail "position that does not exist" "symbol position 3 for symbol 'helper' in object 'vmlinux' not found" load -p $TPID "$OUT/lp-badpos.o"
+expect_fail "too-short function" "function 'tiny' in object 'vmlinux' is too short to patch" load -p $TPID "$OUT/lp-tiny.o"
+expect_fail "object not loaded" "object 'libnotloaded.so.9' is not loaded" load -p $TPID "$OUT/lp-noobj.o"
+expect_fail "unload of a name that is not loaded" "patch 'nothing' is not loaded" unload -p $TPID nothing
+expect_fail "missing file" "no-such-file.o" load -p $TPID "$OUT/no-such-file.o"
+
+uklp load -p $TPID "$OUT/livepatch-sample.o"
+is "$RC" 0 "first load of the sample"
+uklp load -p $TPID "$OUT/livepatch-sample.o"
+is "$RC" 1 "loading it twice: exit 1"
+like "$ERR" "patch 'livepatch-sample' is already loaded" "loading it twice: message"
+
+uklp load -p 999999999 "$OUT/livepatch-sample.o"
+is "$RC" 1 "a pid that does not exist: exit 1"
+like "$ERR" "no process with pid 999999999" "a pid that does not exist: message"
+uklp load "$OUT/livepatch-sample.o"
+is "$RC" 2 "no -p: usage error, exit 2"
+uklp frobnicate
+is "$RC" 2 "unknown command: exit 2"
+alive $TPID
+is "$?" 0 "target alive after all of it"
+stop_target
+done_testing

@@ -1,0 +1,112 @@
+#!/bin/bash
+# Shared by the selftests, in the spirit of the kernel's
+# tools/testing/selftests/livepatch/functions.sh: start a target, talk to
+# it, load and unload patches, and print TAP.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+UKLP="$TOP/bin/uklp"
+OUT="$TOP/tests/selftests/out"
+TESTS=0
+FAILED=0
+TARGETS=()
+WORK=$(mktemp -d /tmp/uklp-selftest.XXXXXX)
+
+plan() { echo "1..$1"; }
+
+ok() {
+	TESTS=$((TESTS + 1))
+	echo "ok $TESTS - $*"
+}
+
+not_ok() {
+	TESTS=$((TESTS + 1))
+	FAILED=$((FAILED + 1))
+	echo "not ok $TESTS - $*"
+}
+
+diag() { sed 's/^/# /' <<<"$*"; }
+
+# is GOT WANT DESCRIPTION
+is() {
+	if [ "$1" == "$2" ]; then ok "$3"; else
+		not_ok "$3"; diag "   got: '$1'"; diag "  want: '$2'"; fi
+}
+
+# like GOT REGEX DESCRIPTION
+like() {
+	if [[ "$1" =~ $2 ]]; then ok "$3"; else
+		not_ok "$3"; diag "   got: '$1'"; diag "  want: /$2/"; fi
+}
+
+# unlike GOT REGEX DESCRIPTION
+unlike() {
+	if [[ "$1" =~ $2 ]]; then not_ok "$3"; diag "   got: '$1'"; else ok "$3"; fi
+}
+
+# start_target PROGRAM: the target runs with its stdin and stdout on FIFOs;
+# sets TPID, and fds 3 (commands) and 4 (answers).
+start_target() {
+	local dir
+	dir=$(mktemp -d "$WORK/t.XXXX")
+	mkfifo "$dir/in" "$dir/out"
+	"$OUT/$1" <"$dir/in" >"$dir/out" 2>"$dir/err" &
+	TPID=$!
+	TARGETS+=("$TPID")
+	exec 3>"$dir/in" 4<"$dir/out"
+	local line
+	read -t 10 -r line <&4
+	if [[ "$line" != "ready $TPID" ]]; then
+		echo "Bail out! target $1 did not start: '$line'"
+		exit 1
+	fi
+}
+
+# cmd "answer 5": send a command, print the answer line.
+cmd() {
+	local line
+	echo "$*" >&3 || { echo "(target gone)"; return; }
+	if read -t 20 -r line <&4; then echo "$line"; else echo "(no answer)"; fi
+}
+
+stop_target() {
+	echo quit >&3 2>/dev/null
+	exec 3>&- 4<&-
+	wait "$TPID" 2>/dev/null
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# No thread of the process in a stopped or traced state.
+running() {
+	local st
+	for st in /proc/"$1"/task/*/stat; do
+		case "$(awk '{print $3}' "$st" 2>/dev/null)" in
+		t|T) return 1 ;;
+		esac
+	done
+	return 0
+}
+
+# uklp ARGS...: runs bin/uklp, sets RC, OUTPUT (stdout) and ERR (stderr).
+uklp() {
+	OUTPUT=$("$UKLP" "$@" 2>"$WORK/stderr")
+	RC=$?
+	ERR=$(cat "$WORK/stderr")
+}
+
+# Bytes of the target at an address (hex).
+peek() { # pid addr len
+	dd if=/proc/"$1"/mem bs=1 skip=$(($2)) count="$3" status=none 2>/dev/null | od -An -tx1 | tr -d ' \n'
+}
+
+cleanup() {
+	local p
+	for p in "${TARGETS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+done_testing() {
+	[ "$FAILED" -eq 0 ]
+	exit $?
+}

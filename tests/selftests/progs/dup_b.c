@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+#include "target.h"
+
+static __attribute__((noipa)) int helper(int x)
+{
+	return x + 200;
+}
+
+int call_dup_b(int x)
+{
+	return helper(x);
+}

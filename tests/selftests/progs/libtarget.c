@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: MIT */
+/* libtarget.so.1: a library the target loads at start. */
+#include "target.h"
+
+__attribute__((noipa)) int lib_answer(int x)
+{
+	return x * 5;
+}
