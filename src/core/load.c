@@ -251,7 +251,15 @@ static int add_trampolines(struct load *l)
 			}
 		}
 		if (!slot) {
-			ret = uklp_maps_find_free_near(s->maps, o->lo, o->hi, PAGE, &page);
+			struct uklp_maps *now;
+
+			/* The image was just mapped: ask the kernel again
+			 * what is free. */
+			ret = uklp_maps_read(s->opts->pid, &now);
+			if (ret)
+				return ret;
+			ret = uklp_maps_find_free_near(now, o->lo, o->hi, PAGE, &page);
+			uklp_maps_free(now);
 			if (ret) {
 				pr_err("process %d: no room for a trampoline near %s", s->opts->pid, o->path);
 				return ret;

@@ -509,7 +509,7 @@ static int scratch_run(struct uklp_proc *p, enum uklp_stub_kind kind, long nr, u
 			free(xs);
 			goto fail;
 		}
-		s.xsave = 0;
+		s.xsave = s.result + STUB_DATA_HDR;
 		s.xrstor_mask = uklp_stub_xrstor_mask(xs, iov.iov_len);
 		ret = uklp_proc_write(p, s.xsave, xs, iov.iov_len);
 		free(xs);

@@ -29,7 +29,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	target_stop(*state);
-	return 0;
+	return target_kill_all(state);
 }
 
 static void test_objects(void **state)
@@ -152,7 +152,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_near, setup, teardown),
 		cmocka_unit_test(test_no_process),
 	};
-	int r = cmocka_run_group_tests_name("maps", tests, NULL, NULL);
+	int r;
+
+	target_watchdog(120);
+	r = cmocka_run_group_tests_name("maps", tests, NULL, NULL);
 
 	target_cleanup();
 	return r;

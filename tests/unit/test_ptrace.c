@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -48,6 +49,24 @@ static uint64_t libc_sym(pid_t pid, const char *name)
 	uelf_close(e);
 	uklp_maps_free(m);
 	assert_true(a != 0);
+	return a;
+}
+
+/* Address of a symbol of the target's main executable. */
+static uint64_t exe_sym(pid_t pid, const char *name)
+{
+	struct uklp_maps *m;
+	struct uelf *e;
+	struct uelf_symbol *s;
+	uint64_t a;
+
+	assert_int_equal(uklp_maps_read(pid, &m), 0);
+	assert_int_equal(uelf_open(m->objs[0].path, &e), 0);
+	s = uelf_find_symbol(e, name);
+	assert_non_null(s);
+	a = s->sym.st_value + m->objs[0].bias;
+	uelf_close(e);
+	uklp_maps_free(m);
 	return a;
 }
 
@@ -321,7 +340,7 @@ static void test_asm_context(void **state)
 {
 	struct target t;
 	struct uklp_proc *p;
-	uint64_t r, f_strlen, f_getpid, impl, none[6] = { 0 }, args[6] = { 0 };
+	uint64_t r, f_strlen, f_getpid, f_clobber, impl, none[6] = { 0 }, args[6] = { 0 };
 	struct only_tid o;
 	char line[256], c;
 	int res, mask_ok;
@@ -330,6 +349,7 @@ static void test_asm_context(void **state)
 	assert_int_equal(target_start(&t, "asm"), 0);
 	f_strlen = libc_sym(t.pid, "strlen");
 	f_getpid = libc_sym(t.pid, "getpid");
+	f_clobber = exe_sym(t.pid, "clobber_vec");
 	wait_in_syscall(t.pid, t.tids[3], SYS_read, SYS_read);
 	assert_int_equal(uklp_proc_open(t.pid, &p), 0);
 	o.tid = t.tids[3];
@@ -341,6 +361,10 @@ static void test_asm_context(void **state)
 		assert_int_equal(r, 31);
 		assert_int_equal(uklp_proc_call(p, NULL, f_getpid, none, &r, safe_only, &o, 2000), 0);
 		assert_int_equal(r, t.pid);
+		args[0] = 41;
+		assert_int_equal(uklp_proc_call(p, NULL, f_clobber, args, &r, safe_only, &o, 2000), 0);
+		assert_int_equal(r, 42);
+		args[0] = p->user_buf;
 	}
 	int64_t sr;
 
@@ -352,6 +376,36 @@ static void test_asm_context(void **state)
 	assert_int_equal(res, 0);
 	assert_int_equal(mask_ok, 1);
 	assert_int_equal(c, 'x');
+	target_stop(&t);
+}
+
+/* Signals that arrive while threads are being stopped are delivered
+ * once each, at resume: none lost (RT signals queue), none doubled. */
+static void test_signals_during_stop(void **state)
+{
+	struct target t;
+	struct uklp_proc *p;
+	uint64_t a;
+	unsigned long n = 0;
+	union sigval v = { 0 };
+
+	(void)state;
+	assert_int_equal(target_start(&t, "busy"), 0);
+	a = exe_sym(t.pid, "sigs");
+	assert_int_equal(uklp_proc_open(t.pid, &p), 0);
+	for (int i = 0; i < 50; i++) {
+		for (int k = 0; k < 3; k++)
+			assert_int_equal(sigqueue(t.pid, SIGRTMIN, v), 0);
+		assert_int_equal(uklp_proc_stop_all(p), 0);
+		assert_int_equal(sigqueue(t.pid, SIGRTMIN, v), 0);
+		assert_int_equal(uklp_proc_resume_all(p), 0);
+	}
+	for (int i = 0; i < 200 && n != 200; i++) {
+		msleep(5);
+		assert_int_equal(uklp_proc_read(p, a, &n, sizeof(n)), 0);
+	}
+	assert_int_equal(n, 200);
+	uklp_proc_close(p);
 	target_stop(&t);
 }
 
@@ -368,6 +422,8 @@ static void test_controller_killed_while_stopped(void **state)
 	assert_int_equal(pipe(pfd), 0);
 	ctl = fork();
 	assert_true(ctl >= 0);
+	if (ctl > 0)
+		target_track(ctl);
 	if (ctl == 0) {
 		struct uklp_proc *p;
 
@@ -392,6 +448,7 @@ static void test_controller_killed_while_stopped(void **state)
 	assert_int_equal(target_counter(&t), c0);
 	kill(ctl, SIGKILL);
 	waitpid(ctl, NULL, 0);
+	target_untrack(ctl);
 	msleep(20);
 	assert_true(target_counter(&t) > c0);
 	n = count_threads(t.pid, 't', &total);
@@ -416,6 +473,8 @@ static void test_controller_killed_mid_call(void **state)
 	assert_int_equal(pipe(pfd), 0);
 	ctl = fork();
 	assert_true(ctl >= 0);
+	if (ctl > 0)
+		target_track(ctl);
 	if (ctl == 0) {
 		uint64_t a[6] = { 1 }, rr;
 
@@ -438,6 +497,7 @@ static void test_controller_killed_mid_call(void **state)
 	assert_int_equal(target_counter(&t), c0);
 	kill(ctl, SIGKILL);
 	waitpid(ctl, NULL, 0);
+	target_untrack(ctl);
 	msleep(1000);
 	assert_true(target_counter(&t) > c0 + 10);
 	assert_true(kill(t.pid, 0) == 0);
@@ -477,18 +537,24 @@ static void test_call_timeout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_memory),
-		cmocka_unit_test(test_stop_all),
-		cmocka_unit_test(test_syscall),
-		cmocka_unit_test(test_call),
-		cmocka_unit_test(test_blocked_threads),
-		cmocka_unit_test(test_asm_context),
-		cmocka_unit_test(test_controller_killed_while_stopped),
-		cmocka_unit_test(test_controller_killed_mid_call),
-		cmocka_unit_test(test_call_timeout),
+		cmocka_unit_test_teardown(test_open_errors, target_kill_all),
+		cmocka_unit_test_teardown(test_memory, target_kill_all),
+		cmocka_unit_test_teardown(test_stop_all, target_kill_all),
+		cmocka_unit_test_teardown(test_syscall, target_kill_all),
+		cmocka_unit_test_teardown(test_call, target_kill_all),
+		cmocka_unit_test_teardown(test_blocked_threads, target_kill_all),
+		cmocka_unit_test_teardown(test_asm_context, target_kill_all),
+		cmocka_unit_test_teardown(test_signals_during_stop, target_kill_all),
+		cmocka_unit_test_teardown(test_controller_killed_while_stopped, target_kill_all),
+		cmocka_unit_test_teardown(test_controller_killed_mid_call, target_kill_all),
+		cmocka_unit_test_teardown(test_call_timeout, target_kill_all),
 	};
-	int r = cmocka_run_group_tests_name("ptrace", tests, NULL, NULL);
+	int r;
+
+	if (getenv("UKLP_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("UKLP_TEST_FILTER"));
+	target_watchdog(300);
+	r = cmocka_run_group_tests_name("ptrace", tests, NULL, NULL);
 
 	target_cleanup();
 	return r;

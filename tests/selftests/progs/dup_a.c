@@ -4,7 +4,7 @@
 
 static __attribute__((noipa)) int helper(int x)
 {
-	return x + 100;
+	return x + 100 + zero;
 }
 
 int call_dup_a(int x)

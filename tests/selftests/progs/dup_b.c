@@ -3,7 +3,7 @@
 
 static __attribute__((noipa)) int helper(int x)
 {
-	return x + 200;
+	return x + 200 + zero;
 }
 
 int call_dup_b(int x)

@@ -20,9 +20,12 @@
 
 #define PATCHABLE __attribute__((noipa))
 
+/* A volatile zero keeps the functions longer than a 5-byte jump. */
+volatile int zero;
+
 PATCHABLE int answer(int x)
 {
-	return x * 2;
+	return x * 2 + zero;
 }
 
 /* Too short for a 5-byte switch after the endbr64. */
@@ -33,7 +36,7 @@ PATCHABLE void tiny(void)
 /* Static and unique: patches reach it through a klp relocation. */
 static PATCHABLE int secret_add(int x)
 {
-	return x + 7;
+	return x + 7 + zero;
 }
 
 int call_secret(int x)
@@ -73,7 +76,7 @@ PATCHABLE int slow_answer(int x)
 	/* Blocks until "wake": the thread is inside slow_answer meanwhile. */
 	while (read(slow_pipe[0], &c, 1) < 0 && errno == EINTR)
 		;
-	return x * 3;
+	return x * 3 + zero;
 }
 
 static void *sleeper(void *arg)
@@ -165,6 +168,7 @@ static void c_sleep(long x)
 	(void)x;
 	if (slow_pipe[0] < 0 && pipe(slow_pipe))
 		return reply("pipe failed");
+	atomic_store(&slow_result, -1);
 	start(sleeper, NULL);
 	usleep(20000);	/* let it reach the read */
 	reply("sleeping");
@@ -173,7 +177,9 @@ static void c_sleep(long x)
 static void c_wake(long x)
 {
 	(void)x;
-	if (write(slow_pipe[1], "w", 1) != 1)
+	/* A slow_answer() that did not block has nothing to wake, and a
+	 * byte left in the pipe would let the next one return at once. */
+	if (atomic_load(&slow_result) < 0 && write(slow_pipe[1], "w", 1) != 1)
 		return reply("write failed");
 	for (int i = 0; i < 500 && atomic_load(&slow_result) < 0; i++)
 		usleep(1000);

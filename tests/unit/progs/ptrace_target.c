@@ -28,12 +28,39 @@
 int asm_check(int fd, void *buf);
 
 volatile unsigned long counter;
+volatile unsigned long sigs;	/* SIGRTMIN deliveries */
+
+static void on_rtmin(int sig)
+{
+	(void)sig;
+	sigs++;
+}
 static volatile unsigned long spins[16];
 static volatile int futex_word;
 
 __attribute__((noinline, used)) int unused_fn(int x)
 {
 	return x * 3 + 1;
+}
+
+/* Called remotely by the tests: dirties xmm0-7 and MXCSR's rounding
+ * mode, which the call stub must put back. */
+__attribute__((noinline, used)) long clobber_vec(long x)
+{
+	unsigned int mx = 0x1f80 | 0x6000;
+
+	__asm__ volatile("pcmpeqb %%xmm0, %%xmm0\n\t"
+			 "pcmpeqb %%xmm1, %%xmm1\n\t"
+			 "pxor %%xmm2, %%xmm2\n\t"
+			 "pcmpeqb %%xmm3, %%xmm3\n\t"
+			 "pxor %%xmm4, %%xmm4\n\t"
+			 "pcmpeqb %%xmm5, %%xmm5\n\t"
+			 "pxor %%xmm6, %%xmm6\n\t"
+			 "pcmpeqb %%xmm7, %%xmm7\n\t"
+			 "ldmxcsr %0"
+			 : : "m"(mx) : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
+			   "xmm6", "xmm7");
+	return x + 1;
 }
 
 static long now_ms(void)
@@ -144,6 +171,7 @@ int main(int argc, char **argv)
 	pthread_t t;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGRTMIN, on_rtmin);
 	if (!strcmp(mode, "busy")) {
 		for (int i = 0; i < 16; i++)
 			pthread_create(&t, NULL, spin, (void *)&spins[i]);

@@ -26,6 +26,50 @@ struct target {
 };
 
 static char target_exe[PATH_MAX];
+/* Children to kill when a test fails half-way (targets, controllers). */
+static pid_t target_pids[64];
+static int target_npids;
+
+static inline void target_track(pid_t pid)
+{
+	if (target_npids < (int)(sizeof(target_pids) / sizeof(target_pids[0])))
+		target_pids[target_npids++] = pid;
+}
+
+/* After the test reaped it itself (its pid may be reused). */
+static inline void target_untrack(pid_t pid)
+{
+	for (int i = 0; i < target_npids; i++)
+		if (target_pids[i] == pid)
+			target_pids[i--] = target_pids[--target_npids];
+}
+
+/* Test teardown: no child survives its test, whatever failed. */
+static inline int target_kill_all(void **state)
+{
+	(void)state;
+	for (int i = 0; i < target_npids; i++) {
+		kill(target_pids[i], SIGKILL);
+		waitpid(target_pids[i], NULL, 0);
+	}
+	target_npids = 0;
+	return 0;
+}
+
+/* A hung test must not hang `make check`: kill the children and fail. */
+static inline void target_on_alarm(int sig)
+{
+	(void)sig;
+	for (int i = 0; i < target_npids; i++)
+		kill(target_pids[i], SIGKILL);
+	_exit(124);
+}
+
+static inline void target_watchdog(unsigned int seconds)
+{
+	signal(SIGALRM, target_on_alarm);
+	alarm(seconds);
+}
 
 /* The directory of this header, from the path the test was compiled with. */
 static inline void target_src_dir(char *buf, size_t len)
@@ -95,6 +139,7 @@ static inline int target_start(struct target *t, const char *mode)
 		execl(target_exe, target_exe, mode, (char *)NULL);
 		_exit(127);
 	}
+	target_track(t->pid);
 	close(in[0]);
 	close(out[1]);
 	t->in = in[1];
@@ -112,6 +157,7 @@ static inline void target_stop(struct target *t)
 	if (t->pid > 0) {
 		kill(t->pid, SIGKILL);
 		waitpid(t->pid, NULL, 0);
+		target_untrack(t->pid);
 	}
 	if (t->out)
 		fclose(t->out);
