@@ -135,6 +135,29 @@ struct uklp_patch_desc {
 		.patch = &(p),						\
 	}
 
+/*
+ * KLP_SYMPOS(symbol, "object", position) - which of several symbols of the
+ * same name an undefined reference of the patch means, for `uklp convert`:
+ * the position-th symbol called `symbol` in `object` ("vmlinux" for the
+ * main executable, else the soname), counted from 1 in symbol-table order;
+ * 0 means the only one.  Use it at file scope, once per symbol:
+ *
+ *	extern int helper(int);
+ *	KLP_SYMPOS(helper, "vmlinux", 2);
+ *
+ * It leaves the string "v1 helper vmlinux 2" in section .uklp.sympos, which
+ * convert reads and removes (docs/formats.md, ".uklp.sympos").  The record
+ * needs no relocation, so the same lines work in a kernel module.
+ */
+#define __UKLP_CAT2(a, b)	a##b
+#define __UKLP_CAT(a, b)	__UKLP_CAT2(a, b)
+#define __UKLP_STR2(x)		#x
+#define __UKLP_STR(x)		__UKLP_STR2(x)
+#define KLP_SYMPOS(symbol, object, position)				\
+	__attribute__((section(".uklp.sympos"), used, aligned(1)))	\
+	static const char __UKLP_CAT(__uklp_sympos_, __COUNTER__)[] =	\
+		"v1 " #symbol " " object " " __UKLP_STR(position)
+
 #ifdef __cplusplus
 }
 #endif

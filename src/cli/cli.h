@@ -29,5 +29,7 @@ int cli_exit(int ret);
 int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_symbols(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 #endif

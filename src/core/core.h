@@ -28,6 +28,12 @@ struct uklp_opts {
 	const char *runtime;		/* path of libuklp-rt.so, NULL = default */
 };
 
+/* Where libunwind finds the FDEs for [lo, hi): a binary-search table of
+ * `count` {int32 start, int32 fde} pairs relative to segbase. */
+struct uklp_unwind_table {
+	uint64_t lo, hi, segbase, table, count;
+};
+
 /* A record of the registry, copied out of the target. */
 struct uklp_rec {
 	uint64_t addr;			/* where it lives in the target */
@@ -49,6 +55,10 @@ struct uklp_session {
 	struct uklp_rt_registry reg;	/* its local copy */
 	struct uklp_rec *recs;		/* the patches, oldest first */
 	size_t nrecs;
+	/* Unwind tables of the mapped objects (their .eh_frame_hdr in the
+	 * target), found before any thread is stopped. */
+	struct uklp_unwind_table *objtabs;
+	size_t nobjtabs;
 };
 
 int uklp_session_open(struct uklp_session *s, const struct uklp_opts *opts);
@@ -77,9 +87,6 @@ struct uklp_range {
 	bool site;			/* bytes being rewritten: no thread may
 					   stand on them, even with --force */
 };
-struct uklp_unwind_table {
-	uint64_t lo, hi, segbase, table, count;
-};
 struct uklp_stack_conflict {
 	pid_t tid;
 	uint64_t pc;
@@ -90,6 +97,9 @@ struct uklp_stack_conflict {
 int uklp_stack_check(struct uklp_session *s, const struct uklp_range *ranges,
 		     size_t nranges, const struct uklp_unwind_table *extra,
 		     size_t nextra, struct uklp_stack_conflict *conflict);
+
+/* Find the .eh_frame_hdr table of every mapped object (no stop needed). */
+int uklp_stack_prepare(struct uklp_session *s);
 
 /* The return addresses of one stopped thread, innermost first; -EIO
  * when the stack could not be walked to its end. */

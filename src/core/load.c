@@ -24,6 +24,7 @@
 
 #include "common/log.h"
 #include "common/testhook.h"
+#include "core/buildid.h"
 #include "core/core.h"
 #include "core/patch.h"
 #include "elf/elf.h"
@@ -442,6 +443,9 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	if (ret)
 		goto out;
 	ret = uklp_session_open(&l.s, opts);
+	if (ret)
+		goto out;
+	ret = uklp_buildid_check(&l.s, l.elf, l.name);
 	if (ret)
 		goto out;
 	if (uklp_registry_find(&l.s, l.name)) {

@@ -238,6 +238,9 @@ int uklp_registry_ensure_runtime(struct uklp_session *s)
 	ret = runtime_path(s, path, sizeof(path));
 	if (ret)
 		return ret;
+	ret = uklp_stack_prepare(s);
+	if (ret)
+		return ret;
 	ret = uklp_session_find_export(s, "dlopen", &dlopen_addr);
 	if (ret) {
 		ret = uklp_session_find_export(s, "__libc_dlopen_mode", &dlopen_addr);

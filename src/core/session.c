@@ -32,6 +32,9 @@ int uklp_session_reread_maps(struct uklp_session *s)
 		return ret;
 	free_syms(s);
 	uklp_maps_free(s->maps);
+	free(s->objtabs);
+	s->objtabs = NULL;
+	s->nobjtabs = 0;
 	s->maps = m;
 	s->syms = calloc(m->nobjs, sizeof(*s->syms));
 	if (!s->syms)
@@ -63,6 +66,8 @@ void uklp_session_close(struct uklp_session *s)
 		free_syms(s);
 	uklp_maps_free(s->maps);
 	s->maps = NULL;
+	free(s->objtabs);
+	s->objtabs = NULL;
 	if (s->proc)
 		uklp_proc_close(s->proc);
 	s->proc = NULL;

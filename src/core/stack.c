@@ -19,8 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <elf.h>
+
 #include "common/log.h"
 #include "core/core.h"
+#include "proc/maps.h"
 #include "ptrace/ptrace.h"
 
 #define MAX_DEPTH 512
@@ -41,6 +44,7 @@ extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip
 struct walk {
 	uint64_t magic;
 	void *upt;
+	const struct user_regs_struct *regs;	/* the stopped thread's */
 	struct uklp_proc *proc;
 	const struct uklp_unwind_table *tables;
 	size_t ntables;
@@ -83,6 +87,9 @@ static int w_find_proc_info(unw_addr_space_t as, unw_word_t ip,
 
 	if (!is_walk(arg))
 		return _UPT_find_proc_info(as, ip, pi, need, arg);
+	/* Patch code first, then the objects' tables read from the target
+	 * (cached reads, no ptrace); libunwind's own lookup, which reads
+	 * word by word with ptrace, only for anything else (the vDSO). */
 	t = table_for(w, ip);
 
 	if (t) {
@@ -144,10 +151,37 @@ static int w_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 	return 0;
 }
 
+/* Registers come from the copy taken when the thread stopped. */
 static int w_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val,
 			int write, void *arg)
 {
-	return _UPT_access_reg(as, reg, val, write, upt_of(arg));
+	const struct user_regs_struct *r;
+
+	if (!is_walk(arg) || write)
+		return _UPT_access_reg(as, reg, val, write, upt_of(arg));
+	r = ((struct walk *)arg)->regs;
+	switch (reg) {
+	case UNW_X86_64_RAX: *val = r->rax; break;
+	case UNW_X86_64_RDX: *val = r->rdx; break;
+	case UNW_X86_64_RCX: *val = r->rcx; break;
+	case UNW_X86_64_RBX: *val = r->rbx; break;
+	case UNW_X86_64_RSI: *val = r->rsi; break;
+	case UNW_X86_64_RDI: *val = r->rdi; break;
+	case UNW_X86_64_RBP: *val = r->rbp; break;
+	case UNW_X86_64_RSP: *val = r->rsp; break;
+	case UNW_X86_64_R8: *val = r->r8; break;
+	case UNW_X86_64_R9: *val = r->r9; break;
+	case UNW_X86_64_R10: *val = r->r10; break;
+	case UNW_X86_64_R11: *val = r->r11; break;
+	case UNW_X86_64_R12: *val = r->r12; break;
+	case UNW_X86_64_R13: *val = r->r13; break;
+	case UNW_X86_64_R14: *val = r->r14; break;
+	case UNW_X86_64_R15: *val = r->r15; break;
+	case UNW_X86_64_RIP: *val = r->rip; break;
+	default:
+		return _UPT_access_reg(as, reg, val, write, upt_of(arg));
+	}
+	return 0;
 }
 
 static int w_access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val,
@@ -191,13 +225,16 @@ static const struct uklp_range *in_ranges(const struct uklp_range *r, size_t n,
 }
 
 /* Walk one stopped thread; 1 on conflict, 0 if clean, -errno on failure. */
-static int walk_thread(unw_addr_space_t as, struct walk *w, pid_t tid,
+static int walk_thread(unw_addr_space_t as, struct walk *w,
+		       const struct uklp_thread *th,
 		       const struct uklp_range *ranges, size_t nranges,
 		       struct uklp_stack_conflict *c)
 {
+	pid_t tid = th->tid;
 	unw_cursor_t cur;
 	int depth, ret;
 
+	w->regs = &th->regs;
 	w->upt = _UPT_create(tid);
 	if (!w->upt)
 		return -ENOMEM;
@@ -250,7 +287,7 @@ static int walk_init(struct uklp_session *s, const struct uklp_unwind_table *ext
 	struct walk *w;
 	size_t nt = 0;
 
-	tables = calloc(s->nrecs + nextra + 1, sizeof(*tables));
+	tables = calloc(s->nrecs + nextra + s->nobjtabs + 1, sizeof(*tables));
 	w = calloc(1, sizeof(*w));
 	if (!tables || !w)
 		goto nomem;
@@ -266,6 +303,8 @@ static int walk_init(struct uklp_session *s, const struct uklp_unwind_table *ext
 	}
 	for (size_t i = 0; i < nextra; i++)
 		tables[nt++] = extra[i];
+	for (size_t i = 0; i < s->nobjtabs; i++)
+		tables[nt++] = s->objtabs[i];
 	w->magic = WALK_MAGIC;
 	w->proc = s->proc;
 	w->tables = tables;
@@ -289,18 +328,75 @@ static void walk_fini(struct walk *w, unw_addr_space_t as)
 	free(w);
 }
 
+/*
+ * Each object's .eh_frame_hdr (PT_GNU_EH_FRAME) holds a sorted table of
+ * its FDEs: {start, fde} pairs relative to the header, which is exactly
+ * libunwind's remote-table format.  Read the ELF and program headers from
+ * the object's first mapping in the target: no file to open.
+ */
+static int objtab(struct uklp_session *s, const struct uklp_object *o,
+		  struct uklp_unwind_table *t)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	uint8_t hdr[12];
+	int32_t count;
+
+	if (!o->text_hi || uklp_proc_read(s->proc, o->lo, &eh, sizeof(eh)) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_phentsize != sizeof(ph))
+		return -ENOENT;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		if (uklp_proc_read(s->proc, o->lo + eh.e_phoff + i * sizeof(ph), &ph, sizeof(ph)))
+			return -ENOENT;
+		if (ph.p_type != PT_GNU_EH_FRAME)
+			continue;
+		if (uklp_proc_read(s->proc, ph.p_vaddr + o->bias, hdr, sizeof(hdr)))
+			return -ENOENT;
+		/* version 1; eh_frame_ptr any; fde_count udata4;
+		 * table datarel|sdata4: the layout every linker writes. */
+		if (hdr[0] != 1 || hdr[2] != 0x03 || hdr[3] != 0x3b)
+			return -ENOTSUP;
+		memcpy(&count, hdr + 8, 4);
+		*t = (struct uklp_unwind_table){
+			.lo = o->text_lo, .hi = o->text_hi,
+			.segbase = ph.p_vaddr + o->bias,
+			.table = ph.p_vaddr + o->bias + 12,
+			.count = (uint64_t)count,
+		};
+		return (hdr[1] & 0x0f) == 0x0b || (hdr[1] & 0x0f) == 0x03 ? 0 : -ENOTSUP;
+	}
+	return -ENOENT;
+}
+
+int uklp_stack_prepare(struct uklp_session *s)
+{
+	free(s->objtabs);
+	s->nobjtabs = 0;
+	s->objtabs = calloc(s->maps->nobjs + 1, sizeof(*s->objtabs));
+	if (!s->objtabs)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->maps->nobjs; i++)
+		if (!objtab(s, &s->maps->objs[i], &s->objtabs[s->nobjtabs]))
+			s->nobjtabs++;
+	return 0;
+}
+
 int uklp_stack_frames(struct uklp_session *s, pid_t tid, uint64_t *pcs,
 		      size_t max, size_t *n)
 {
+	struct uklp_thread *th = uklp_proc_thread(s->proc, tid);
 	unw_addr_space_t as;
 	unw_cursor_t cur;
 	struct walk *w;
 	int ret;
 
 	*n = 0;
+	if (!th || !th->stopped)
+		return -ESRCH;
 	ret = walk_init(s, NULL, 0, &w, &as);
 	if (ret)
 		return ret;
+	w->regs = &th->regs;
 	w->upt = _UPT_create(tid);
 	if (!w->upt) {
 		walk_fini(w, as);
@@ -335,7 +431,7 @@ int uklp_stack_check(struct uklp_session *s, const struct uklp_range *ranges,
 	for (size_t i = 0; i < s->proc->nthreads; i++) {
 		if (!s->proc->threads[i].stopped)
 			continue;
-		ret = walk_thread(as, w, s->proc->threads[i].tid, ranges, nranges,
+		ret = walk_thread(as, w, &s->proc->threads[i], ranges, nranges,
 				  conflict);
 		if (ret)
 			break;

@@ -435,36 +435,39 @@ int uklp_thread_resume(struct uklp_proc *p, struct uklp_thread *t)
 
 /* ---- all threads ---- */
 
-struct rt_saved {
-	int policy;
-	struct sched_param param;
-	bool changed;
-};
-
 /*
- * Real-time priority while threads are being stopped: at normal priority
- * the busy threads that are still running crowd out uklp, and the stop
- * takes tens of milliseconds instead of a fraction of one.
+ * Real-time priority from the first stop to the last resume: at normal
+ * priority the busy threads that are still (or already again) running
+ * crowd out uklp, and a stop of 64 busy threads takes tens of milliseconds
+ * instead of a fraction of one.
  */
-static void rt_enter(struct rt_saved *s)
+static void rt_enter(struct uklp_proc *p)
 {
 	struct sched_param sp = { .sched_priority = sched_get_priority_min(SCHED_FIFO) };
+	struct sched_param old;
+	int policy = sched_getscheduler(0);
 
-	s->changed = false;
-	s->policy = sched_getscheduler(0);
-	if (s->policy < 0 || sched_getparam(0, &s->param))
+	if (p->rt || policy < 0 || sched_getparam(0, &old))
 		return;
-	if (s->policy == SCHED_FIFO || s->policy == SCHED_RR)
+	if (policy == SCHED_FIFO || policy == SCHED_RR)
 		return;
-	if (sched_setscheduler(0, SCHED_FIFO, &sp) == 0)
-		s->changed = true;
-	else if (errno != EPERM)
+	if (sched_setscheduler(0, SCHED_FIFO, &sp) == 0) {
+		p->rt = true;
+		p->saved_policy = policy;
+		p->saved_prio = old.sched_priority;
+	} else if (errno != EPERM) {
 		pr_debug("sched_setscheduler(SCHED_FIFO): %s", strerror(errno));
+	}
 }
 
-static void rt_leave(struct rt_saved *s)
+static void rt_leave(struct uklp_proc *p)
 {
-	if (s->changed && sched_setscheduler(0, s->policy, &s->param))
+	struct sched_param sp = { .sched_priority = p->saved_prio };
+
+	if (!p->rt)
+		return;
+	p->rt = false;
+	if (sched_setscheduler(0, p->saved_policy, &sp))
 		pr_debug("restoring the scheduling policy: %s", strerror(errno));
 }
 
@@ -510,12 +513,11 @@ static int seize_task_dir(struct uklp_proc *p, size_t *added)
 
 int uklp_proc_stop_all(struct uklp_proc *p)
 {
-	struct rt_saved rt;
 	size_t added;
 	long t0 = uklp_now_ms();
 	int ret;
 
-	rt_enter(&rt);
+	rt_enter(p);
 	/*
 	 * Seize first, stop after: seizing does not stop, so the threads keep
 	 * running while we go through the list, and the window in which all
@@ -559,8 +561,8 @@ int uklp_proc_stop_all(struct uklp_proc *p)
 		if (!added && all)
 			break;
 	}
-	rt_leave(&rt);
 	if (!p->nthreads) {
+		rt_leave(p);
 		pr_err("no process with pid %d", (int)p->pid);
 		return -ESRCH;
 	}
@@ -568,7 +570,6 @@ int uklp_proc_stop_all(struct uklp_proc *p)
 		 uklp_now_ms() - t0);
 	return 0;
 fail:
-	rt_leave(&rt);
 	uklp_proc_resume_all(p);
 	return ret;
 }
@@ -583,6 +584,7 @@ int uklp_proc_resume_all(struct uklp_proc *p)
 		if (r && !ret)
 			ret = r;
 	}
+	rt_leave(p);
 	return ret;
 }
 

@@ -54,6 +54,11 @@ struct uklp_proc {
 	 * remote syscall / call created the scratch area. */
 	uint64_t user_buf;
 	size_t user_buf_size;
+	/* uklp's own scheduling policy, saved while it runs at real-time
+	 * priority (from stop_all to the end of resume_all). */
+	int saved_policy;
+	int saved_prio;
+	bool rt;
 	void *priv;
 };
 

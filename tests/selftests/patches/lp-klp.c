@@ -3,8 +3,8 @@
  * answer() calls two static functions of the target through livepatch
  * relocations: secret_add (unique, position 0) and helper (two in the
  * executable; position 1 is dup_a.c's, x + 100).  The calls live in
- * section .text.klp so that tools/klpfix can turn their relocation
- * section into .klp.rela.vmlinux..text.klp (until `uklp convert` does it).
+ * section .text.klp, so `uklp convert --sympos helper=vmlinux,1` (see the
+ * Makefile) moves their relocations into .klp.rela.vmlinux..text.klp.
  */
 #include <uklp/livepatch.h>
 

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `uklp convert`: a flat list of steps, each of which may fail with its
+ * message printed.  The output is written to a temporary file next to it
+ * and renamed into place only when everything worked, so a failed convert
+ * leaves no file (and never a half-converted one) behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "convert/internal.h"
+
+static int check_input(const struct cv *c)
+{
+	const struct uelf *e = c->in;
+
+	if (e->ehdr.e_type != ET_REL || e->ehdr.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    e->ehdr.e_machine != EM_X86_64) {
+		pr_err("%s: not an x86-64 relocatable object (ET_REL); convert works on a patch object or a .ko",
+		       e->path);
+		return -EINVAL;
+	}
+	if (!e->nsections) {
+		/* libelf reads no section headers past the end of a cut file */
+		pr_err("%s: no section headers: truncated or corrupt ELF file", e->path);
+		return -EINVAL;
+	}
+	if (!e->symtab || e->symtab->sh.sh_type != SHT_SYMTAB) {
+		pr_err("%s: no symbol table (.symtab)", e->path);
+		return -EINVAL;
+	}
+	for (size_t i = 1; i < e->nsections; i++)
+		if (e->sections[i].sh.sh_type == SHT_SYMTAB_SHNDX) {
+			pr_err("%s: extended section indices (SHT_SYMTAB_SHNDX) are not supported",
+			       e->path);
+			return -ENOTSUP;
+		}
+	if (c->db->kernel != c->o->kernel) {
+		pr_err("%s: is a %s symbol database; %s",
+		       c->db->path, c->db->kernel ? "kernel" : "user-space",
+		       c->o->kernel ? "convert --kernel needs one written by `uklp symbols --kernel`"
+				    : "pass --kernel to convert a kernel module");
+		return -EINVAL;
+	}
+	if (c->o->kernel && !uelf_find_section(e, ".modinfo"))
+		pr_warn("%s: no .modinfo section: is this a kernel module (.ko)?", e->path);
+	return 0;
+}
+
+/* Temporary file in the output's directory, so rename() is atomic. */
+static int open_temp(const char *out, char **tmp)
+{
+	size_t len = strlen(out) + 16;
+	int fd;
+
+	*tmp = malloc(len);
+	if (!*tmp)
+		return -ENOMEM;
+	snprintf(*tmp, len, "%s.XXXXXX", out);
+	fd = mkstemp(*tmp);
+	if (fd < 0) {
+		int ret = -errno;
+
+		pr_err("%s: cannot create a temporary file next to it: %s", out, strerror(-ret));
+		free(*tmp);
+		*tmp = NULL;
+		return ret;
+	}
+	return fd;
+}
+
+static int write_output(struct cv *c)
+{
+	char *tmp;
+	int fd = open_temp(c->o->out, &tmp), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = cv_emit(c, fd, c->o->out);
+	if (!ret && fchmod(fd, 0644))
+		ret = -errno;
+	if (close(fd) && !ret) {
+		ret = -errno;
+		pr_err("%s: cannot write: %s", tmp, strerror(-ret));
+	}
+	if (!ret && rename(tmp, c->o->out)) {
+		ret = -errno;
+		pr_err("%s: cannot rename %s into place: %s", c->o->out, tmp, strerror(-ret));
+	}
+	if (ret)
+		unlink(tmp);
+	free(tmp);
+	return ret;
+}
+
+static void cv_free(struct cv *c)
+{
+	for (size_t i = 0; c->in && c->relas && i < c->in->nsections; i++)
+		free(c->relas[i]);
+	for (size_t i = 0; c->in && c->targets && i < c->in->nsymbols; i++)
+		free(c->targets[i].klpname);
+	for (size_t i = 0; i < c->nannots; i++)
+		uklp_sympos_free(&c->annots[i]);
+	free(c->annots);
+	free(c->relas);
+	free(c->nrelas);
+	free(c->targets);
+	uklp_db_free(c->db);
+	uelf_close(c->in);
+}
+
+int uklp_convert(const struct uklp_convert_opts *o)
+{
+	struct cv c = { .o = o };
+	int ret;
+
+	ret = uklp_db_read(o->db, &c.db);
+	if (!ret)
+		ret = uelf_open(o->in, &c.in);
+	if (!ret)
+		ret = check_input(&c);
+	if (!ret)
+		ret = cv_read_annotations(&c);
+	if (!ret)
+		ret = cv_resolve(&c);
+	if (!ret)
+		ret = write_output(&c);
+	if (!ret)
+		pr_info("%s: %zu symbol%s converted into livepatch relocations",
+			o->out, c.nconverted, c.nconverted == 1 ? "" : "s");
+	else if (ret == -ENOMEM)
+		pr_err("%s: out of memory", o->in);
+	cv_free(&c);
+	return ret;
+}

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Identity of a patch's targets.  `uklp convert` resolves static symbols
+ * by position in one particular build; the same positions in another build
+ * name other code.  The build-ids it recorded in .uklp.buildids are
+ * compared with those of the objects mapped in the process before anything
+ * is written to it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "core/buildid.h"
+#include "proc/maps.h"
+
+#define BUILDIDS_SECTION ".uklp.buildids"
+
+int uklp_buildid_check(struct uklp_session *s, const struct uelf *patch,
+		       const char *patch_name)
+{
+	const struct uelf_section *sec = uelf_find_section(patch, BUILDIDS_SECTION);
+	const char *p, *end;
+
+	if (!sec || !sec->data || !sec->data->d_size)
+		return 0;
+	p = sec->data->d_buf;
+	end = p + sec->data->d_size;
+	/* Records: "object\0hex-build-id\0". */
+	while (p < end) {
+		const char *obj = p, *id = memchr(p, 0, (size_t)(end - p));
+		const char *idend = id ? memchr(id + 1, 0, (size_t)(end - id - 1)) : NULL;
+		char have[2 * sizeof(((struct uklp_object *)0)->build_id) + 1];
+		struct uklp_object *o;
+
+		if (!idend) {
+			pr_err("%s: malformed %s section", patch->path, BUILDIDS_SECTION);
+			return -EINVAL;
+		}
+		id++;
+		p = idend + 1;
+		o = uklp_maps_find_object(s->maps, obj);
+		if (!o)
+			continue;	/* not loaded: checked when it loads */
+		uelf_build_id_hex(o->build_id, o->build_id_len, have);
+		if (strcmp(have, id)) {
+			pr_err("patch '%s' was built for %s build-id %s, process %d runs %s",
+			       patch_name, obj, id, s->opts->pid, *have ? have : "(no build-id)");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
