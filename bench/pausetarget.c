@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* N busy threads calling bench_fn() in a loop; main sleeps until killed. */
+/*
+ * N busy threads; each does its own work and calls bench_fn(), the
+ * function the benchmark patches, once per round.  (A function that some
+ * thread is inside of nearly all the time cannot be switched without
+ * --force: every thread must be out of it at one instant.)
+ */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,14 +14,25 @@ volatile long sink;
 
 __attribute__((noipa)) long bench_fn(long x)
 {
-	return x * 3 + sink;
+	return x * 3 + 12345;
 }
 
+__attribute__((noipa)) static long work(long x)
+{
+	for (int i = 0; i < 1000; i++)
+		x = x * 6364136223846793005L + 1442695040888963407L;
+	return x;
+}
+
+/* Each thread keeps its sum to itself: a shared counter would make every
+ * thread stall on its cache line, inside bench_fn. */
 static void *spin(void *arg)
 {
-	(void)arg;
-	for (long i = 0;; i++)
-		sink += bench_fn(i) & 1;
+	long sum = 0;
+
+	for (long i = 0; arg == NULL; i++)
+		sum += bench_fn(work(i)) & 1;
+	sink = sum;
 	return NULL;
 }
 

@@ -27,6 +27,7 @@
 #include "ptrace/ptrace.h"
 
 #define MAX_DEPTH 512
+#define CACHE_PAGES 32
 
 /* Exported by libunwind-x86_64 but not declared in its public headers:
  * the binary search over an FDE table, here one in the target's memory. */
@@ -44,14 +45,18 @@ extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip
 struct walk {
 	uint64_t magic;
 	void *upt;
+	pid_t tid;
 	const struct user_regs_struct *regs;	/* the stopped thread's */
 	struct uklp_proc *proc;
 	const struct uklp_unwind_table *tables;
 	size_t ntables;
-	/* one cached page of target memory: stacks are read word by word */
-	uint64_t page;
-	bool page_valid;
-	uint8_t buf[4096];
+	/* A few cached pages of target memory: libunwind reads stacks, FDE
+	 * tables and FDEs word by word, each read a system call otherwise. */
+	struct {
+		uint64_t page;
+		bool valid;
+		uint8_t buf[4096];
+	} cache[CACHE_PAGES];
 };
 
 /* Reads that fail are normal while walking a stack (a guess at a frame
@@ -76,7 +81,15 @@ static bool is_walk(const void *arg)
 
 static void *upt_of(void *arg)
 {
-	return is_walk(arg) ? ((struct walk *)arg)->upt : arg;
+	struct walk *w = arg;
+
+	if (!is_walk(arg))
+		return arg;
+	/* libunwind's ptrace handle is needed only for what our accessors
+	 * do not answer (the vDSO, FP registers): make it on first use. */
+	if (!w->upt)
+		w->upt = _UPT_create(w->tid);
+	return w->upt;
 }
 
 static int w_find_proc_info(unw_addr_space_t as, unw_word_t ip,
@@ -106,7 +119,7 @@ static int w_find_proc_info(unw_addr_space_t as, unw_word_t ip,
 		di.u.rti.table_len = t->count * 8 / sizeof(unw_word_t);
 		return _Ux86_64_dwarf_search_unwind_table(as, ip, &di, pi, need, arg);
 	}
-	return _UPT_find_proc_info(as, ip, pi, need, w->upt);
+	return _UPT_find_proc_info(as, ip, pi, need, upt_of(w));
 }
 
 static void w_put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
@@ -127,27 +140,26 @@ static int w_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 {
 	struct walk *w = arg;
 	uint64_t page = addr & ~4095ull;
+	size_t slot;
+	__typeof__(&w->cache[0]) c;
 
 	if (!is_walk(arg))
 		return _UPT_access_mem(as, addr, val, write, arg);
 	if (write)
 		return -UNW_EINVAL;
-	if ((addr & 4095) > 4096 - sizeof(*val)) {
-		if (quiet_read(w, addr, val, sizeof(*val)))
-			return -UNW_EINVAL;
-		return 0;
-	}
-	if (!w->page_valid || w->page != page) {
-		if (quiet_read(w, page, w->buf, sizeof(w->buf))) {
-			w->page_valid = false;
-			if (quiet_read(w, addr, val, sizeof(*val)))
-				return -UNW_EINVAL;
-			return 0;
+	if ((addr & 4095) > 4096 - sizeof(*val))
+		return quiet_read(w, addr, val, sizeof(*val)) ? -UNW_EINVAL : 0;
+	slot = (page >> 12) % CACHE_PAGES;
+	c = &w->cache[slot];
+	if (!c->valid || c->page != page) {
+		if (quiet_read(w, page, c->buf, sizeof(c->buf))) {
+			c->valid = false;
+			return quiet_read(w, addr, val, sizeof(*val)) ? -UNW_EINVAL : 0;
 		}
-		w->page = page;
-		w->page_valid = true;
+		c->page = page;
+		c->valid = true;
 	}
-	memcpy(val, w->buf + (addr - page), sizeof(*val));
+	memcpy(val, c->buf + (addr - page), sizeof(*val));
 	return 0;
 }
 
@@ -235,10 +247,13 @@ static int walk_thread(unw_addr_space_t as, struct walk *w,
 	int depth, ret;
 
 	w->regs = &th->regs;
-	w->upt = _UPT_create(tid);
-	if (!w->upt)
-		return -ENOMEM;
-	w->page_valid = false;
+	w->tid = tid;
+	w->upt = NULL;
+	/* Stacks change between threads and stops; code and tables do not,
+	 * but one invalidation rule is simpler than two. */
+	for (size_t i = 0; i < CACHE_PAGES; i++)
+		if (w->cache[i].page >= th->regs.rsp - 4096 * 64 && w->cache[i].page < th->regs.rsp + 4096 * 64)
+			w->cache[i].valid = false;
 	ret = unw_init_remote(&cur, as, w);
 	for (depth = 0; ret >= 0 && depth < MAX_DEPTH; depth++) {
 		unw_word_t ip;
@@ -258,14 +273,16 @@ static int walk_thread(unw_addr_space_t as, struct walk *w,
 			c->range = r;
 			c->depth = depth;
 			c->unreliable = false;
-			_UPT_destroy(w->upt);
+			if (w->upt)
+				_UPT_destroy(w->upt);
 			return 1;
 		}
 		ret = unw_step(&cur);
 		if (ret == 0)
 			break;
 	}
-	_UPT_destroy(w->upt);
+	if (w->upt)
+		_UPT_destroy(w->upt);
 	if (ret < 0 || depth >= MAX_DEPTH) {
 		unw_word_t ip = 0;
 
@@ -397,11 +414,8 @@ int uklp_stack_frames(struct uklp_session *s, pid_t tid, uint64_t *pcs,
 	if (ret)
 		return ret;
 	w->regs = &th->regs;
-	w->upt = _UPT_create(tid);
-	if (!w->upt) {
-		walk_fini(w, as);
-		return -ENOMEM;
-	}
+	w->tid = tid;
+	w->upt = NULL;
 	ret = unw_init_remote(&cur, as, w);
 	while (ret >= 0 && *n < max) {
 		unw_word_t ip;
@@ -413,7 +427,8 @@ int uklp_stack_frames(struct uklp_session *s, pid_t tid, uint64_t *pcs,
 		if (ret == 0)
 			break;
 	}
-	_UPT_destroy(w->upt);
+	if (w->upt)
+		_UPT_destroy(w->upt);
 	walk_fini(w, as);
 	return ret < 0 ? -EIO : 0;
 }

@@ -91,21 +91,33 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 			uklp_proc_resume_all(s->proc);
 			return ret;
 		}
+		double t1 = now();
+
 		if (s->opts->force)
 			busy = check_sites(s, ranges, nranges, &c);
 		else
 			busy = uklp_stack_check(s, ranges, nranges, extra, nextra, &c);
+		pr_debug("process %d: stop %.1f us, stack check %.1f us", s->opts->pid,
+			 (t1 - t0) * 1e6, (now() - t1) * 1e6);
 		if (busy < 0) {
 			uklp_proc_resume_all(s->proc);
 			return busy;
 		}
 		if (!busy) {
+			size_t n = s->proc->nthreads;
+
+			double t2 = now(), t3, t4;
+
 			ret = apply(s, ctx);
+			t3 = now();
 			busy = uklp_proc_resume_all(s->proc);
+			t4 = (double)s->proc->resumed_at.tv_sec +
+			     (double)s->proc->resumed_at.tv_nsec / 1e9;
+			pr_debug("process %d: apply %.1f us, resume %.1f us", s->opts->pid,
+				 (t3 - t2) * 1e6, (t4 - t3) * 1e6);
 			/* The figure `make bench` reads: how long threads stood. */
 			pr_debug("process %d: %zu threads stopped for %.1f us; switched after %u tries, %.3f s",
-				 s->opts->pid, s->proc->nthreads, (now() - t0) * 1e6,
-				 tries, now() - start);
+				 s->opts->pid, n, (t4 - t0) * 1e6, tries, now() - start);
 			return ret ? ret : busy;
 		}
 		uklp_proc_resume_all(s->proc);

@@ -584,6 +584,9 @@ int uklp_proc_resume_all(struct uklp_proc *p)
 		if (r && !ret)
 			ret = r;
 	}
+	/* The end of the pause: when uklp goes back to normal priority it may
+	 * wait for a CPU behind the threads it just resumed. */
+	clock_gettime(CLOCK_MONOTONIC, &p->resumed_at);
 	rt_leave(p);
 	return ret;
 }

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include <sys/user.h>
 
 struct uklp_maps;
@@ -59,6 +60,8 @@ struct uklp_proc {
 	int saved_policy;
 	int saved_prio;
 	bool rt;
+	/* When uklp_proc_resume_all() had resumed the last thread. */
+	struct timespec resumed_at;
 	void *priv;
 };
 

@@ -275,8 +275,10 @@ static int launch(struct uklp_proc *p, pid_t tid, const struct uklp_stub *s,
 			pr_err("pid %d: %s in thread %d timed out", (int)p->pid, what, (int)tid);
 			return -ETIMEDOUT;
 		}
+		/* A system call in the stub takes microseconds, dlopen about a
+		 * millisecond: poll often, the wait is all of load's time. */
 		uklp_sleep_us(delay);
-		if (delay < 1000)
+		if (delay < 100)
 			delay *= 2;
 	}
 	return uklp_proc_read(p, s->result, result, 8);
