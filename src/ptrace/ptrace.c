@@ -273,14 +273,29 @@ int uklp_thread_seize(struct uklp_proc *p, pid_t tid, unsigned long opts, size_t
 	st = thread_state(p->pid, tid);
 	if (st == 0 || st == 'Z' || st == 'X')
 		return -ESRCH;
-	if (ptrace(PTRACE_SEIZE, tid, 0, opts) == 0) {
-		t->seized = true;
-		return 0;
-	}
-	ret = -errno;
-	if (ret == -EPERM && traced_by_us(p->pid, tid)) {
-		t->seized = true;
-		return 0;
+	/*
+	 * EPERM also comes from a thread that is exiting (the kernel refuses
+	 * to attach to it) or one we attached through a clone event a moment
+	 * ago: look again a few times before calling it a permission error.
+	 */
+	for (int tries = 0;; tries++) {
+		if (ptrace(PTRACE_SEIZE, tid, 0, opts) == 0) {
+			t->seized = true;
+			return 0;
+		}
+		ret = -errno;
+		if (ret != -EPERM)
+			break;
+		if (traced_by_us(p->pid, tid)) {
+			t->seized = true;
+			return 0;
+		}
+		st = thread_state(p->pid, tid);
+		if (st == 0 || st == 'Z' || st == 'X')
+			return -ESRCH;
+		if (tries == 20)
+			break;
+		uklp_sleep_us(500);
 	}
 	if (ret == -EPERM)
 		pr_eperm(p->pid, "attach to");
