@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/log.h"
 #include "convert/internal.h"
 #include "loader/loader.h"
@@ -57,28 +58,12 @@ struct emit {
 	size_t buildids_len;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 8;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	np = realloc(*p, n * elem);
-	if (!np)
-		return -ENOMEM;
-	*p = np;
-	*cap = n;
-	return 0;
-}
 
 static struct osec *new_osec(struct emit *m, const char *name)
 {
 	struct osec *o;
 
-	if (grow((void **)&m->secs, &m->cap_secs, m->nsecs + 1, sizeof(*m->secs)))
+	if (uklp_grow((void **)&m->secs, &m->cap_secs, m->nsecs + 1, sizeof(*m->secs)))
 		return NULL;
 	o = &m->secs[m->nsecs];
 	memset(o, 0, sizeof(*o));
@@ -107,7 +92,7 @@ static struct klpsec *klp_for(struct emit *m, const struct uklp_db_obj *obj, siz
 	for (size_t i = 0; i < m->nklp; i++)
 		if (m->klp[i].obj == obj && m->klp[i].target == target)
 			return &m->klp[i];
-	if (grow((void **)&m->klp, &m->cap_klp, m->nklp + 1, sizeof(*m->klp)))
+	if (uklp_grow((void **)&m->klp, &m->cap_klp, m->nklp + 1, sizeof(*m->klp)))
 		return NULL;
 	memset(&m->klp[m->nklp], 0, sizeof(*m->klp));
 	m->klp[m->nklp].obj = obj;
@@ -154,7 +139,7 @@ static int split_relas(struct emit *m, Elf64_Rela **kept, size_t *nkept)
 				continue;
 			}
 			ks = klp_for(m, t->obj, rs->target->idx);
-			if (!ks || grow((void **)&ks->r, &ks->cap, ks->n + 1, sizeof(*ks->r)))
+			if (!ks || uklp_grow((void **)&ks->r, &ks->cap, ks->n + 1, sizeof(*ks->r)))
 				return -ENOMEM;
 			ks->r[ks->n++] = out_rela(m, r);
 		}

@@ -97,6 +97,9 @@ int uelf_file_build_id(const char *path, uint8_t *buf, size_t *len);
 /* Hex form of a build-id, "" for len 0; out must hold 2*len+1 bytes. */
 void uelf_build_id_hex(const uint8_t *id, size_t len, char *out);
 
+/* DT_SONAME of a shared object, or NULL. */
+const char *uelf_soname(const struct uelf *e);
+
 /* Program headers (for load bias): *out malloc'ed. */
 int uelf_read_phdrs(const struct uelf *e, GElf_Phdr **out, size_t *count);
 

@@ -163,3 +163,19 @@ int uelf_read_phdrs(const struct uelf *e, GElf_Phdr **out, size_t *count)
 	*count = n;
 	return 0;
 }
+
+const char *uelf_soname(const struct uelf *e)
+{
+	const struct uelf_section *dyn = uelf_find_section(e, ".dynamic");
+	GElf_Dyn d;
+
+	if (!dyn || !dyn->data || !dyn->sh.sh_entsize)
+		return NULL;
+	for (size_t i = 0; i < dyn->sh.sh_size / dyn->sh.sh_entsize; i++) {
+		if (!gelf_getdyn(dyn->data, (int)i, &d) || d.d_tag == DT_NULL)
+			break;
+		if (d.d_tag == DT_SONAME)
+			return elf_strptr(e->elf, dyn->sh.sh_link, d.d_un.d_val);
+	}
+	return NULL;
+}

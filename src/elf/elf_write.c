@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/array.h"
 #include "common/log.h"
 #include "elf/elf.h"
 #include "elf/elf_int.h"
@@ -47,23 +48,6 @@ struct strtab {
 	size_t len, cap;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap = *cap ? *cap : 16;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	np = realloc(*p, ncap * elem);
-	if (!np)
-		return -ENOMEM;
-	memset((char *)np + *cap * elem, 0, (ncap - *cap) * elem);
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
 
 static int strtab_add(struct strtab *t, const char *s, Elf64_Word *off)
 {
@@ -74,7 +58,7 @@ static int strtab_add(struct strtab *t, const char *s, Elf64_Word *off)
 		return 0;
 	}
 	n = strlen(s) + 1;
-	if (grow((void **)&t->buf, &t->cap, t->len + n, 1))
+	if (uklp_grow((void **)&t->buf, &t->cap, t->len + n, 1))
 		return -ENOMEM;
 	memcpy(t->buf + t->len, s, n);
 	*off = (Elf64_Word)t->len;
@@ -92,8 +76,8 @@ int uelf_create(const char *path, struct uelf_writer **out)
 		return -ENOMEM;
 	w->path = strdup(path);
 	if (!w->path ||
-	    grow((void **)&w->secs, &w->cap_secs, 1, sizeof(*w->secs)) ||
-	    grow((void **)&w->syms, &w->cap_syms, 1, sizeof(*w->syms))) {
+	    uklp_grow((void **)&w->secs, &w->cap_secs, 1, sizeof(*w->secs)) ||
+	    uklp_grow((void **)&w->syms, &w->cap_syms, 1, sizeof(*w->syms))) {
 		uelf_writer_free(w);
 		pr_err("%s: out of memory", path);
 		return -ENOMEM;
@@ -130,7 +114,7 @@ static int add_section(struct uelf_writer *w, const char *name, Elf64_Word type,
 {
 	struct wsec *s;
 
-	if (grow((void **)&w->secs, &w->cap_secs, w->nsecs + 1, sizeof(*w->secs)))
+	if (uklp_grow((void **)&w->secs, &w->cap_secs, w->nsecs + 1, sizeof(*w->secs)))
 		goto nomem;
 	s = &w->secs[w->nsecs];
 	memset(s, 0, sizeof(*s));
@@ -199,7 +183,7 @@ int uelf_add_symbol(struct uelf_writer *w, const char *name, unsigned char bind,
 		       w->path, name);
 		return -EINVAL;
 	}
-	if (grow((void **)&w->syms, &w->cap_syms, w->nsyms + 1, sizeof(*w->syms)))
+	if (uklp_grow((void **)&w->syms, &w->cap_syms, w->nsyms + 1, sizeof(*w->syms)))
 		goto nomem;
 	s = &w->syms[w->nsyms];
 	memset(s, 0, sizeof(*s));
@@ -307,8 +291,8 @@ static int emit(struct uelf_writer *w, int fd)
 	}
 
 	/* Both tables start with the empty string at offset 0. */
-	if (grow((void **)&strs.buf, &strs.cap, 1, 1) ||
-	    grow((void **)&shstrs.buf, &shstrs.cap, 1, 1))
+	if (uklp_grow((void **)&strs.buf, &strs.cap, 1, 1) ||
+	    uklp_grow((void **)&shstrs.buf, &shstrs.cap, 1, 1))
 		goto out;
 	strs.len = shstrs.len = 1;
 

@@ -161,23 +161,6 @@ static bool is_elf_mapping(const struct uklp_maps *m, const struct uklp_mapping 
 	return ok;
 }
 
-static const char *soname_of(const struct uelf *e)
-{
-	const struct uelf_section *dyn = uelf_find_section(e, ".dynamic");
-	GElf_Dyn d;
-
-	if (!dyn || !dyn->data || !dyn->sh.sh_entsize)
-		return NULL;
-	for (size_t i = 0; i < dyn->sh.sh_size / dyn->sh.sh_entsize; i++) {
-		if (!gelf_getdyn(dyn->data, (int)i, &d))
-			break;
-		if (d.d_tag == DT_NULL)
-			break;
-		if (d.d_tag == DT_SONAME)
-			return elf_strptr(e->elf, dyn->sh.sh_link, d.d_un.d_val);
-	}
-	return NULL;
-}
 
 /* The mapping that contains addr, or NULL. */
 static const struct uklp_mapping *mapping_at(const struct uklp_maps *m, uint64_t addr)
@@ -263,7 +246,7 @@ static int describe_object(const struct uklp_maps *m, struct uklp_object *o,
 		}
 	}
 
-	soname = soname_of(e);
+	soname = uelf_soname(e);
 	if (soname && *soname) {
 		free(o->name);
 		o->name = strdup(soname);

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/array.h"
 #include "common/log.h"
 #include "elf/elf.h"
 #include "symdb/db.h"
@@ -55,22 +56,6 @@ struct kdb {
 	char *symvers_text;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 16;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	np = realloc(*p, n * elem);
-	if (!np)
-		return -ENOMEM;
-	*p = np;
-	*cap = n;
-	return 0;
-}
 
 static int slurp(const char *path, char **out)
 {
@@ -108,7 +93,7 @@ static struct kobj *add_obj(struct kdb *k, const char *name)
 {
 	struct kobj *o;
 
-	if (grow((void **)&k->objs, &k->cap, k->nobjs + 1, sizeof(*k->objs)))
+	if (uklp_grow((void **)&k->objs, &k->cap, k->nobjs + 1, sizeof(*k->objs)))
 		return NULL;
 	o = &k->objs[k->nobjs];
 	memset(o, 0, sizeof(*o));
@@ -129,7 +114,7 @@ static struct kobj *find_obj(struct kdb *k, const char *name)
 
 static struct uklp_db_sym *add_sym(struct kobj *o)
 {
-	if (grow((void **)&o->syms, &o->cap, o->n + 1, sizeof(*o->syms)))
+	if (uklp_grow((void **)&o->syms, &o->cap, o->n + 1, sizeof(*o->syms)))
 		return NULL;
 	memset(&o->syms[o->n], 0, sizeof(o->syms[0]));
 	return &o->syms[o->n++];
@@ -139,7 +124,7 @@ static char *own(struct kobj *o, const char *s)
 {
 	char *d;
 
-	if (grow((void **)&o->owned, &o->capowned, o->nowned + 1, sizeof(char *)))
+	if (uklp_grow((void **)&o->owned, &o->capowned, o->nowned + 1, sizeof(char *)))
 		return NULL;
 	d = strdup(s);
 	if (d)
@@ -328,7 +313,7 @@ static int find_kos(const char *dir, struct pathlist *pl, int depth)
 		if (S_ISDIR(st.st_mode) && depth < 16) {
 			ret = find_kos(path, pl, depth + 1);
 		} else if (S_ISREG(st.st_mode) && n > 3 && !strcmp(de->d_name + n - 3, ".ko")) {
-			if (grow((void **)&pl->v, &pl->cap, pl->n + 1, sizeof(char *)) ||
+			if (uklp_grow((void **)&pl->v, &pl->cap, pl->n + 1, sizeof(char *)) ||
 			    !(pl->v[pl->n] = strdup(path)))
 				ret = -ENOMEM;
 			else

@@ -55,21 +55,6 @@ static void write_symtab(struct uklp_dbw *w, const char *name,
 	}
 }
 
-static const char *soname_of(const struct uelf *e)
-{
-	const struct uelf_section *dyn = uelf_find_section(e, ".dynamic");
-	GElf_Dyn d;
-
-	if (!dyn || !dyn->data || !dyn->sh.sh_entsize)
-		return NULL;
-	for (size_t i = 0; i < dyn->sh.sh_size / dyn->sh.sh_entsize; i++) {
-		if (!gelf_getdyn(dyn->data, (int)i, &d) || d.d_tag == DT_NULL)
-			break;
-		if (d.d_tag == DT_SONAME)
-			return elf_strptr(e->elf, dyn->sh.sh_link, d.d_un.d_val);
-	}
-	return NULL;
-}
 
 /* An executable the kernel would start: ET_EXEC, or a PIE (ET_DYN) that
  * asks for an interpreter. */
@@ -99,7 +84,7 @@ static int file_objname(const char *path, char *buf, size_t len, bool *is_prog)
 	if (ret)
 		return ret;
 	*is_prog = is_program(e);
-	so = soname_of(e);
+	so = uelf_soname(e);
 	slash = strrchr(path, '/');
 	snprintf(buf, len, "%s", so && *so ? so : slash ? slash + 1 : path);
 	uelf_close(e);
