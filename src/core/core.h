@@ -18,6 +18,7 @@ struct uklp_proc;
 struct uklp_maps;
 struct uklp_object;
 struct uklp_symtab;
+struct uklp_unwinder;
 
 struct uklp_opts {
 	pid_t pid;
@@ -59,6 +60,7 @@ struct uklp_session {
 	 * target), found before any thread is stopped. */
 	struct uklp_unwind_table *objtabs;
 	size_t nobjtabs;
+	struct uklp_unwinder *unwinder;	/* stack.c, made before the stop */
 };
 
 int uklp_session_open(struct uklp_session *s, const struct uklp_opts *opts);
@@ -98,8 +100,10 @@ int uklp_stack_check(struct uklp_session *s, const struct uklp_range *ranges,
 		     size_t nranges, const struct uklp_unwind_table *extra,
 		     size_t nextra, struct uklp_stack_conflict *conflict);
 
-/* Find the .eh_frame_hdr table of every mapped object (no stop needed). */
+/* Find the .eh_frame_hdr table of every mapped object and make the
+ * unwinder: all that can be done before threads are stopped. */
 int uklp_stack_prepare(struct uklp_session *s);
+void uklp_stack_release(struct uklp_session *s);
 
 /* The return addresses of one stopped thread, innermost first; -EIO
  * when the stack could not be walked to its end. */

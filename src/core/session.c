@@ -61,6 +61,7 @@ int uklp_session_open(struct uklp_session *s, const struct uklp_opts *opts)
 
 void uklp_session_close(struct uklp_session *s)
 {
+	uklp_stack_release(s);
 	uklp_registry_free(s);
 	if (s->maps)
 		free_syms(s);

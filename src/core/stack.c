@@ -297,17 +297,69 @@ static int walk_thread(unw_addr_space_t as, struct walk *w,
 	return 0;
 }
 
+/*
+ * The walker and libunwind's address space are made once per session,
+ * before any thread is stopped (allocating them costs more than walking
+ * a few stacks); each check only refreshes the table list and forgets
+ * what it had cached of memory and unwind state.
+ */
+struct uklp_unwinder {
+	struct walk *w;
+	unw_addr_space_t as;
+};
+
+static int walker_get(struct uklp_session *s, struct walk **wp, unw_addr_space_t *asp)
+{
+	struct uklp_unwinder *u = s->unwinder;
+
+	if (!u) {
+		u = calloc(1, sizeof(*u));
+		if (!u)
+			return -ENOMEM;
+		u->w = calloc(1, sizeof(*u->w));
+		u->as = unw_create_addr_space(&walk_accessors, 0);
+		if (!u->w || !u->as) {
+			free(u->w);
+			if (u->as)
+				unw_destroy_addr_space(u->as);
+			free(u);
+			return -ENOMEM;
+		}
+		unw_set_caching_policy(u->as, UNW_CACHE_GLOBAL);
+		u->w->magic = WALK_MAGIC;
+		s->unwinder = u;
+	}
+	*wp = u->w;
+	*asp = u->as;
+	return 0;
+}
+
+void uklp_stack_release(struct uklp_session *s)
+{
+	struct uklp_unwinder *u = s->unwinder;
+
+	if (!u)
+		return;
+	unw_destroy_addr_space(u->as);
+	free((void *)u->w->tables);
+	free(u->w);
+	free(u);
+	s->unwinder = NULL;
+}
+
 static int walk_init(struct uklp_session *s, const struct uklp_unwind_table *extra,
 		     size_t nextra, struct walk **wp, unw_addr_space_t *asp)
 {
 	struct uklp_unwind_table *tables;
 	struct walk *w;
 	size_t nt = 0;
+	int ret = walker_get(s, &w, asp);
 
+	if (ret)
+		return ret;
 	tables = calloc(s->nrecs + nextra + s->nobjtabs + 1, sizeof(*tables));
-	w = calloc(1, sizeof(*w));
-	if (!tables || !w)
-		goto nomem;
+	if (!tables)
+		return -ENOMEM;
 	for (size_t i = 0; i < s->nrecs; i++) {
 		const struct uklp_rt_patch *p = s->recs[i].p;
 
@@ -322,27 +374,21 @@ static int walk_init(struct uklp_session *s, const struct uklp_unwind_table *ext
 		tables[nt++] = extra[i];
 	for (size_t i = 0; i < s->nobjtabs; i++)
 		tables[nt++] = s->objtabs[i];
-	w->magic = WALK_MAGIC;
+	free((void *)w->tables);
 	w->proc = s->proc;
 	w->tables = tables;
 	w->ntables = nt;
-	*asp = unw_create_addr_space(&walk_accessors, 0);
-	if (!*asp)
-		goto nomem;
-	unw_set_caching_policy(*asp, UNW_CACHE_GLOBAL);
+	for (size_t i = 0; i < CACHE_PAGES; i++)
+		w->cache[i].valid = false;
+	unw_flush_cache(*asp, 0, 0);
 	*wp = w;
 	return 0;
-nomem:
-	free(tables);
-	free(w);
-	return -ENOMEM;
 }
 
 static void walk_fini(struct walk *w, unw_addr_space_t as)
 {
-	unw_destroy_addr_space(as);
-	free((void *)w->tables);
-	free(w);
+	(void)w;
+	(void)as;	/* kept for the session: see uklp_stack_release() */
 }
 
 /*
@@ -387,6 +433,12 @@ static int objtab(struct uklp_session *s, const struct uklp_object *o,
 
 int uklp_stack_prepare(struct uklp_session *s)
 {
+	struct walk *w;
+	unw_addr_space_t as;
+	int ret = walker_get(s, &w, &as);
+
+	if (ret)
+		return ret;
 	free(s->objtabs);
 	s->nobjtabs = 0;
 	s->objtabs = calloc(s->maps->nobjs + 1, sizeof(*s->objtabs));
