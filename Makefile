@@ -24,11 +24,17 @@ CFLAGS  += -std=gnu11 -Wall -Wextra $(WERROR) -Wno-missing-field-initializers
 CPPFLAGS += -D_GNU_SOURCE -Isrc -Iinclude -DUKLP_VERSION='"$(VERSION)"' -DUKLP_RTDIR='"$(RTDIR)"'
 LDLIBS  := -lelf -lunwind-ptrace -lunwind-x86_64 -lunwind
 
+# Where the programs go: bin/ and lib/uklp/, or under build-asan/ for the
+# sanitizer build, so that one never stands in for the other.
+TREE    := .
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 O       := build-asan
+TREE    := build-asan
 endif
+UKLP_BIN := $(TREE)/bin/uklp
+UKLP_RT  := $(TREE)/lib/uklp/libuklp-rt.so
 
 DEB_PACKAGES := build-essential pkg-config libelf-dev libdw-dev libunwind-dev \
 		libcmocka-dev perl
@@ -45,7 +51,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
 
-all: bin/uklp lib/uklp/libuklp-rt.so
+all: $(UKLP_BIN) $(UKLP_RT)
 
 $(O)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -55,13 +61,13 @@ $(O)/libuklp.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-bin/uklp: $(CLI_OBJS) $(O)/libuklp.a
-	@mkdir -p bin
+$(UKLP_BIN): $(CLI_OBJS) $(O)/libuklp.a
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(O)/libuklp.a $(LDLIBS)
 
 # The runtime runs inside the target: no sanitizers, no dependencies but libc.
-lib/uklp/libuklp-rt.so: $(RT_SRCS) $(HDRS)
-	@mkdir -p lib/uklp
+$(UKLP_RT): $(RT_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra $(WERROR) -Isrc -Iinclude -fPIC -shared \
 		-fvisibility=hidden -Wl,-soname,libuklp-rt.so -o $@ $(RT_SRCS)
 
@@ -73,8 +79,8 @@ unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 selftests: all
-	$(MAKE) -C tests/selftests
-	cd tests/selftests && prove -v *.t
+	$(MAKE) -C tests/selftests UKLP=$(abspath $(UKLP_BIN))
+	cd tests/selftests && UKLP=$(abspath $(UKLP_BIN)) prove -v *.t
 
 check: unit selftests
 

@@ -4,7 +4,7 @@
 # it, load and unload patches, and print TAP.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-UKLP="$TOP/bin/uklp"
+UKLP=${UKLP:-$TOP/bin/uklp}	# make check-asan points it at the sanitizer build
 OUT="$TOP/tests/selftests/out"
 TESTS=0
 FAILED=0
