@@ -104,18 +104,17 @@ deps:
 	else echo "uklp: missing Debian packages:$$missing"; \
 	     echo "      run: sudo apt-get install$$missing"; exit 1; fi
 
-uklp.pc: uklp.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
-
-install: all uklp.pc
+install: all
+	@mkdir -p $(O)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' uklp.pc.in > $(O)/uklp.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(RTDIR) $(DESTDIR)$(INCDIR)/uklp $(DESTDIR)$(PKGDIR)
 	install -m 755 bin/uklp $(DESTDIR)$(BINDIR)/uklp
 	install -m 755 lib/uklp/libuklp-rt.so $(DESTDIR)$(RTDIR)/libuklp-rt.so
 	install -m 644 include/uklp/livepatch.h $(DESTDIR)$(INCDIR)/uklp/livepatch.h
-	install -m 644 uklp.pc $(DESTDIR)$(PKGDIR)/uklp.pc
+	install -m 644 $(O)/uklp.pc $(DESTDIR)$(PKGDIR)/uklp.pc
 
 clean:
-	rm -rf build build-asan bin lib uklp.pc
+	rm -rf build build-asan bin lib
 	-$(MAKE) -C tests/selftests clean
 	-$(MAKE) -C samples clean
 	-$(MAKE) -C bench clean

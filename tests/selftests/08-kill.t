@@ -3,7 +3,7 @@
 # running, is never left stopped, and runs either the old or the new code.
 . "$(dirname "$0")/functions.sh"
 points="mapped stopped linked switched"
-plan 20
+plan 26
 
 for point in $points; do
 	start_target target
@@ -21,6 +21,16 @@ for point in $points; do
 	a=$(cmd answer 5)
 	like "$a" "^(10|1005)$" "killed at '$point': runs the old or the new code ($a)"
 	like "$(cmd stats)" "bad 0$" "killed at '$point': the threads saw only old or new results"
+	if [ $point = linked ] || [ $point = switched ]; then
+		# The record was linked before the kill: list accounts for it
+		# and unload takes it out.
+		uklp list -p $TPID
+		like "$OUTPUT" "livepatch-sample \[transition\]" "killed at '$point': list shows the patch in transition"
+		uklp unload -p $TPID livepatch-sample
+		is "$RC $(cmd answer 5)" "0 10" "killed at '$point': unload restores the original code"
+		uklp load -p $TPID "$OUT/livepatch-sample.o"
+		is "$RC $(cmd answer 5)" "0 1005" "killed at '$point': the patch loads again"
+	fi
 	stop_target
 	is "$?" 0 "killed at '$point': target exits normally"
 done
