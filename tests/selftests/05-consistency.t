@@ -3,7 +3,7 @@
 # switched holds the load back until it returns; with --timeout 1 while it
 # never returns, load fails and the program runs on unpatched.
 . "$(dirname "$0")/functions.sh"
-plan 14
+plan 20
 
 start_target target
 is "$(cmd sleep)" sleeping "a thread sleeps inside slow_answer()"
@@ -33,5 +33,16 @@ like "$ERR" "thread [0-9]+ is still running function 'slow_answer'" "the message
 uklp list -p $TPID
 like "$OUTPUT" "no patches" "the process is unchanged"
 is "$(cmd wake)" 15 "the program runs on unpatched"
+
+# --force skips the check: the sleeping call finishes in the old code,
+# the next one runs the new code.
+is "$(cmd sleep)" sleeping "a thread sleeps inside slow_answer() once more"
+uklp load -p $TPID --force --timeout 1 "$OUT/lp-slow.o"
+is "$RC" 0 "load --force does not wait for it"
+like "$ERR" "warning: .*--force" "--force warns that the stacks were not checked"
+uklp list -p $TPID
+like "$OUTPUT" "lp-slow \[enabled, forced\]" "list marks the patch as forced"
+is "$(cmd wake)" 15 "the call that was running finishes in the old code"
+is "$(cmd sleep) $(cmd wake)" "sleeping 20" "new calls run the new code"
 stop_target
 done_testing
