@@ -69,7 +69,13 @@ int uklp_session_reread_maps(struct uklp_session *s);
 /* Symbols of an object of the process (cached). */
 int uklp_session_symtab(struct uklp_session *s, struct uklp_object *obj,
 			struct uklp_symtab **out);
-/* Exported symbol of the process, searched in load order. */
+/* Call func(args) on a thread of the process that is at a safe point
+ * (not in the dynamic loader or the allocator), the others running. */
+int uklp_session_call(struct uklp_session *s, uint64_t func, const uint64_t args[6],
+		      uint64_t *ret);
+/* Exported symbol of the process, searched in load order; an IFUNC is
+ * resolved (by calling its resolver in the process) to the function it
+ * selects. */
 int uklp_session_find_export(struct uklp_session *s, const char *name,
 			     uint64_t *addr);
 

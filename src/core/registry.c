@@ -174,6 +174,20 @@ struct safe_ctx {
 	struct uklp_session *s;
 };
 
+static int call_safe(void *ctx, struct uklp_proc *p, const struct uklp_thread *t);
+
+int uklp_session_call(struct uklp_session *s, uint64_t func, const uint64_t args[6],
+		      uint64_t *ret)
+{
+	struct safe_ctx ctx = { s };
+	int err = uklp_stack_prepare(s);
+
+	if (err)
+		return err;
+	return uklp_proc_call(s->proc, s->maps, func, args, ret, call_safe, &ctx,
+			      (int)(s->opts->timeout * 1000));
+}
+
 static const char *const unsafe_funcs[] = {
 	"malloc", "free", "calloc", "realloc", "reallocarray", "memalign",
 	"posix_memalign", "aligned_alloc", "valloc", "pvalloc", "malloc_trim",

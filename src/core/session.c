@@ -3,6 +3,7 @@
  * A session: one uklp command's view of one process.  Everything it reads
  * (maps, symbol tables, the registry) is read once and cached here.
  */
+#include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,32 @@ int uklp_session_symtab(struct uklp_session *s, struct uklp_object *obj,
 }
 
 /*
+ * An IFUNC symbol (glibc's memcpy, strlen...) is the address of a resolver
+ * that returns the implementation for this CPU; the dynamic linker calls it
+ * and binds the result.  So does uklp: the resolver runs in the process
+ * (x86-64 resolvers take no arguments that matter) and its answer is
+ * checked to be code of that process.
+ */
+static int resolve_ifunc(struct uklp_session *s, const char *name, uint64_t *addr)
+{
+	uint64_t args[6] = { 0 }, impl = 0;
+	const struct uklp_object *o;
+	int ret = uklp_session_call(s, *addr, args, &impl);
+
+	if (ret)
+		return ret;
+	o = uklp_maps_object_at(s->maps, impl);
+	if (!o || impl < o->text_lo || impl >= o->text_hi) {
+		pr_err("process %d: the IFUNC resolver of '%s' returned 0x%llx, not code of the process",
+		       s->opts->pid, name, (unsigned long long)impl);
+		return -EINVAL;
+	}
+	pr_debug("IFUNC %s -> 0x%llx", name, (unsigned long long)impl);
+	*addr = impl;
+	return 0;
+}
+
+/*
  * Undefined symbols of a patch resolve against what the process exports,
  * as a kernel module's resolve against EXPORT_SYMBOL: the first definition
  * in load order (the main executable first), which is the order the
@@ -110,6 +137,8 @@ int uklp_session_find_export(struct uklp_session *s, const char *name,
 		sym = uklp_symtab_find_export(t, name);
 		if (sym) {
 			*addr = sym->value + s->maps->objs[i].bias;
+			if (sym->type == STT_GNU_IFUNC)
+				return resolve_ifunc(s, name, addr);
 			return 0;
 		}
 	}

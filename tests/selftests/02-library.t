@@ -3,7 +3,7 @@
 # patch that replaces functions of both the executable and the library
 # (more than 2 GiB apart in a PIE process: one of them needs a trampoline).
 . "$(dirname "$0")/functions.sh"
-plan 12
+plan 15
 
 start_target target
 is "$(cmd lib 3)" 15 "lib_answer(3) before"
@@ -24,6 +24,13 @@ is "$(cmd answer 1) $(cmd lib 1)" "3001 4001" "both functions replaced"
 uklp unload -p $TPID lp-both
 is "$RC" 0 "unload of the two-object patch"
 is "$(cmd answer 1) $(cmd lib 1)" "2 5" "both functions restored"
+# strlen and memset are IFUNCs in glibc: the patch must get the
+# implementations, not the resolvers (5 * 100 + 15 + 5).
+uklp load -p $TPID "$OUT/lp-ifunc.o"
+is "$RC" 0 "load of a patch that calls IFUNCs (strlen, memset)"
+is "$(cmd answer 5)" 520 "the patch's strlen and memset are the real ones"
+uklp unload -p $TPID lp-ifunc
+is "$RC $(cmd answer 5)" "0 10" "unloaded"
 grep -q 'rwxp' /proc/$TPID/maps
 is "$?" 1 "no mapping is writable and executable at once"
 stop_target
