@@ -110,6 +110,8 @@ int uklp_stack_check(struct uklp_session *s, const struct uklp_range *ranges,
  * unwinder: all that can be done before threads are stopped. */
 int uklp_stack_prepare(struct uklp_session *s);
 void uklp_stack_release(struct uklp_session *s);
+/* Walk up to max_threads threads one by one, to warm the unwind caches. */
+void uklp_stack_warm(struct uklp_session *s, size_t max_threads);
 
 /* The return addresses of one stopped thread, innermost first; -EIO
  * when the stack could not be walked to its end. */

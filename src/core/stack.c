@@ -13,10 +13,12 @@
  * conflict, as in the kernel: we cannot prove the thread is not inside a
  * function being switched.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <libunwind-ptrace.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <elf.h>
@@ -55,8 +57,10 @@ struct walk {
 	struct {
 		uint64_t page;
 		bool valid;
+		bool stable;	/* in a mapping the process cannot write */
 		uint8_t buf[4096];
 	} cache[CACHE_PAGES];
+	const struct uklp_maps *maps;
 };
 
 /* Reads that fail are normal while walking a stack (a guess at a frame
@@ -64,6 +68,19 @@ struct walk {
 static int quiet_read(const struct walk *w, uint64_t addr, void *buf, size_t len)
 {
 	return pread(w->proc->mem_fd, buf, len, (off_t)addr) == (ssize_t)len ? 0 : -1;
+}
+
+/* Code, .eh_frame and .eh_frame_hdr of the objects do not change while
+ * uklp works; stacks and anything writable may change between stops. */
+static bool page_is_stable(const struct walk *w, uint64_t page)
+{
+	for (size_t i = 0; w->maps && i < w->maps->nmaps; i++) {
+		const struct uklp_mapping *m = &w->maps->maps[i];
+
+		if (page >= m->start && page < m->end)
+			return !(m->prot & PROT_WRITE) && m->path && m->path[0] == '/';
+	}
+	return false;
 }
 
 static const struct uklp_unwind_table *table_for(const struct walk *w, unw_word_t ip)
@@ -158,6 +175,7 @@ static int w_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 		}
 		c->page = page;
 		c->valid = true;
+		c->stable = page_is_stable(w, page);
 	}
 	memcpy(val, c->buf + (addr - page), sizeof(*val));
 	return 0;
@@ -252,7 +270,7 @@ static int walk_thread(unw_addr_space_t as, struct walk *w,
 	/* Stacks change between threads and stops; code and tables do not,
 	 * but one invalidation rule is simpler than two. */
 	for (size_t i = 0; i < CACHE_PAGES; i++)
-		if (w->cache[i].page >= th->regs.rsp - 4096 * 64 && w->cache[i].page < th->regs.rsp + 4096 * 64)
+		if (!w->cache[i].stable)
 			w->cache[i].valid = false;
 	ret = unw_init_remote(&cur, as, w);
 	for (depth = 0; ret >= 0 && depth < MAX_DEPTH; depth++) {
@@ -378,9 +396,13 @@ static int walk_init(struct uklp_session *s, const struct uklp_unwind_table *ext
 	w->proc = s->proc;
 	w->tables = tables;
 	w->ntables = nt;
+	w->maps = s->maps;
+	/* Keep what cannot have changed (code and unwind tables of the
+	 * objects, and libunwind's per-address unwind state): a retry or a
+	 * second check then costs little more than the stacks themselves. */
 	for (size_t i = 0; i < CACHE_PAGES; i++)
-		w->cache[i].valid = false;
-	unw_flush_cache(*asp, 0, 0);
+		if (!w->cache[i].stable)
+			w->cache[i].valid = false;
 	*wp = w;
 	return 0;
 }
@@ -505,4 +527,36 @@ int uklp_stack_check(struct uklp_session *s, const struct uklp_range *ranges,
 	}
 	walk_fini(w, as);
 	return ret;
+}
+
+/*
+ * Walk a few threads one at a time before the stop: each stands still
+ * only for its own walk, and the walk fills the caches (libunwind's
+ * per-address unwind state, our pages of code and unwind tables) that the
+ * walks inside the stop, when every thread waits, then find warm.
+ */
+void uklp_stack_warm(struct uklp_session *s, size_t max_threads)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)s->opts->pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d)) && n < max_threads) {
+		pid_t tid = (pid_t)atoi(de->d_name);
+		struct uklp_thread *t;
+		uint64_t pcs[64];
+		size_t npcs;
+
+		if (tid <= 0 || uklp_thread_stop(s->proc, tid, &t))
+			continue;
+		uklp_stack_frames(s, tid, pcs, 64, &npcs);
+		uklp_thread_resume(s->proc, t);
+		n++;
+	}
+	closedir(d);
 }

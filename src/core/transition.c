@@ -79,6 +79,8 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 	ret = uklp_stack_prepare(s);
 	if (ret)
 		return ret;
+	if (!s->opts->force)
+		uklp_stack_warm(s, 4);
 	if (s->opts->force)
 		pr_warn("process %d: --force: switching without checking the threads' stacks",
 			s->opts->pid);
