@@ -116,15 +116,9 @@ static int relocate_at(struct load *l, uint64_t base)
 		.resolve_klp = res_klp,
 		.object_loaded = res_loaded,
 	};
-	int ret;
 
-	if (l->img) {
-		uklp_image_free(l->img);
-		l->img = NULL;
-	}
-	ret = uklp_image_layout(l->elf, &l->img);
-	if (ret)
-		return ret;
+	/* The layout from place() serves every base: relocation starts
+	 * again from the object's bytes each time. */
 	return uklp_image_relocate(l->img, base, &r);
 }
 

@@ -242,7 +242,6 @@ static int call_safe(void *ctx, struct uklp_proc *p, const struct uklp_thread *t
 int uklp_registry_ensure_runtime(struct uklp_session *s)
 {
 	char path[PATH_MAX];
-	struct safe_ctx ctx = { s };
 	uint64_t dlopen_addr, scratch, args[6] = { 0 }, handle = 0;
 	size_t len;
 	int ret;
@@ -250,9 +249,6 @@ int uklp_registry_ensure_runtime(struct uklp_session *s)
 	if (s->registry)
 		return 0;
 	ret = runtime_path(s, path, sizeof(path));
-	if (ret)
-		return ret;
-	ret = uklp_stack_prepare(s);
 	if (ret)
 		return ret;
 	ret = uklp_session_find_export(s, "dlopen", &dlopen_addr);
@@ -273,9 +269,7 @@ int uklp_registry_ensure_runtime(struct uklp_session *s)
 		pr_debug("loading runtime %s into process %d", path, s->opts->pid);
 		args[0] = scratch;
 		args[1] = RTLD_NOW;
-		ret = uklp_proc_call(s->proc, s->maps, dlopen_addr, args, &handle,
-				     call_safe, &ctx,
-				     (int)(s->opts->timeout * 1000));
+		ret = uklp_session_call(s, dlopen_addr, args, &handle);
 	}
 	uklp_remote_munmap(s, scratch, 4096);
 	if (ret)

@@ -267,11 +267,6 @@ static int walk_thread(unw_addr_space_t as, struct walk *w,
 	w->regs = &th->regs;
 	w->tid = tid;
 	w->upt = NULL;
-	/* Stacks change between threads and stops; code and tables do not,
-	 * but one invalidation rule is simpler than two. */
-	for (size_t i = 0; i < CACHE_PAGES; i++)
-		if (!w->cache[i].stable)
-			w->cache[i].valid = false;
 	ret = unw_init_remote(&cur, as, w);
 	for (depth = 0; ret >= 0 && depth < MAX_DEPTH; depth++) {
 		unw_word_t ip;
@@ -407,12 +402,6 @@ static int walk_init(struct uklp_session *s, const struct uklp_unwind_table *ext
 	return 0;
 }
 
-static void walk_fini(struct walk *w, unw_addr_space_t as)
-{
-	(void)w;
-	(void)as;	/* kept for the session: see uklp_stack_release() */
-}
-
 /*
  * Each object's .eh_frame_hdr (PT_GNU_EH_FRAME) holds a sorted table of
  * its FDEs: {start, fde} pairs relative to the header, which is exactly
@@ -459,9 +448,9 @@ int uklp_stack_prepare(struct uklp_session *s)
 	unw_addr_space_t as;
 	int ret = walker_get(s, &w, &as);
 
-	if (ret)
+	/* Once per maps snapshot: uklp_session_reread_maps() drops them. */
+	if (ret || s->objtabs)
 		return ret;
-	free(s->objtabs);
 	s->nobjtabs = 0;
 	s->objtabs = calloc(s->maps->nobjs + 1, sizeof(*s->objtabs));
 	if (!s->objtabs)
@@ -503,7 +492,6 @@ int uklp_stack_frames(struct uklp_session *s, pid_t tid, uint64_t *pcs,
 	}
 	if (w->upt)
 		_UPT_destroy(w->upt);
-	walk_fini(w, as);
 	return ret < 0 ? -EIO : 0;
 }
 
@@ -525,7 +513,6 @@ int uklp_stack_check(struct uklp_session *s, const struct uklp_range *ranges,
 		if (ret)
 			break;
 	}
-	walk_fini(w, as);
 	return ret;
 }
 

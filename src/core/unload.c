@@ -57,7 +57,6 @@ int uklp_unload(const struct uklp_opts *opts, const char *name)
 	struct uklp_range *ranges = NULL;
 	char **whats = NULL;
 	const struct uklp_rt_patch *p;
-	struct uklp_unwind_table self;
 	size_t n = 0;
 	int ret;
 
@@ -100,8 +99,7 @@ int uklp_unload(const struct uklp_opts *opts, const char *name)
 			n++;
 		}
 	}
-	self = (struct uklp_unwind_table){ 0 };
-	ret = uklp_transition(&s, ranges, n, &self, 0, apply, &u);
+	ret = uklp_transition(&s, ranges, n, NULL, 0, apply, &u);
 	if (ret)
 		goto out;
 	for (uint32_t i = 0; i < p->nregions; i++)
