@@ -28,5 +28,6 @@ int cmd_list(int argc, char **argv)
 		fprintf(stderr, "uklp list: unexpected argument '%s'\n%s", argv[i], usage);
 		return EXIT_USAGE;
 	}
+	po.o.read_only = true;
 	return cli_exit(uklp_list(&po.o));
 }

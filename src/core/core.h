@@ -27,6 +27,7 @@ struct uklp_opts {
 	bool json;
 	const char *const *debug_dirs;	/* NULL-terminated, may be NULL */
 	const char *runtime;		/* path of libuklp-rt.so, NULL = default */
+	bool read_only;			/* list: no lock, no change */
 };
 
 /* Where libunwind finds the FDEs for [lo, hi): a binary-search table of
@@ -61,6 +62,11 @@ struct uklp_session {
 	struct uklp_unwind_table *objtabs;
 	size_t nobjtabs;
 	struct uklp_unwinder *unwinder;	/* stack.c, made before the stop */
+	/* lock.c: held from open to close by every command that changes
+	 * the process. */
+	bool locked;
+	int lock_fd;
+	char lock_path[128];
 };
 
 int uklp_session_open(struct uklp_session *s, const struct uklp_opts *opts);
@@ -78,6 +84,11 @@ int uklp_session_call(struct uklp_session *s, uint64_t func, const uint64_t args
  * selects. */
 int uklp_session_find_export(struct uklp_session *s, const char *name,
 			     uint64_t *addr);
+
+/* lock.c: one command at a time changes a process (waits up to
+ * opts->timeout for another one to finish, then -EBUSY). */
+int uklp_lock_process(struct uklp_session *s);
+void uklp_unlock_process(struct uklp_session *s);
 
 /* registry.c: the in-process registry. */
 int uklp_registry_read(struct uklp_session *s);	/* no runtime: 0, nrecs 0 */

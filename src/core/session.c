@@ -51,6 +51,12 @@ int uklp_session_open(struct uklp_session *s, const struct uklp_opts *opts)
 
 	memset(s, 0, sizeof(*s));
 	s->opts = opts;
+	/* Before anything is read: what we read must not change under us. */
+	if (!opts->read_only) {
+		ret = uklp_lock_process(s);
+		if (ret)
+			return ret;
+	}
 	ret = uklp_proc_open(opts->pid, &s->proc);
 	if (ret)
 		return ret;
@@ -73,6 +79,9 @@ void uklp_session_close(struct uklp_session *s)
 	if (s->proc)
 		uklp_proc_close(s->proc);
 	s->proc = NULL;
+	/* Last: closing the process resumes threads and removes the
+	 * scratch area, which is still part of this command's change. */
+	uklp_unlock_process(s);
 }
 
 int uklp_session_symtab(struct uklp_session *s, struct uklp_object *obj,

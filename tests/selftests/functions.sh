@@ -68,13 +68,23 @@ cmd() {
 	if read -t 20 -r line <&4; then echo "$line"; else echo "(no answer)"; fi
 }
 
+# A target that does not quit within 10 s (a broken test left it spinning)
+# is killed, so that the script reports instead of hanging.
 stop_target() {
+	local i
 	echo quit >&3 2>/dev/null
 	exec 3>&- 4<&-
+	for i in $(seq 100); do exited "$TPID" && break; sleep 0.1; done
+	if ! exited "$TPID"; then
+		not_ok "target $TPID did not quit: killed"
+		kill -9 "$TPID" 2>/dev/null
+	fi
 	wait "$TPID" 2>/dev/null
 }
 
 alive() { kill -0 "$1" 2>/dev/null; }
+# Gone, or a zombie waiting for its parent.
+exited() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ] || ! alive "$1"; }
 
 # No thread of the process in a stopped or traced state.
 running() {
