@@ -4,7 +4,6 @@
  * loading the runtime that holds it, reading its records, linking and
  * unlinking them.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -14,22 +13,34 @@
 
 #include "common/log.h"
 #include "core/core.h"
+#include "core/inject.h"
 #include "proc/maps.h"
 #include "ptrace/ptrace.h"
 #include "symdb/symtab.h"
 
 #define RT_SONAME "libuklp-rt.so"
 
+static int runtime_path(struct uklp_session *s, char *out, size_t len);
+
+/*
+ * The runtime in the process, by its soname or file name: loaded from a
+ * memfd (inject.c) its mapping reads "/memfd:libuklp-rt.so (deleted)",
+ * which the maps layer names libuklp-rt.so; loaded by an older uklp, the
+ * path of a libuklp-rt.so file.
+ */
 static struct uklp_object *runtime_object(struct uklp_session *s)
 {
-	for (size_t i = 0; i < s->maps->nobjs; i++) {
-		const char *base = strrchr(s->maps->objs[i].path, '/');
+	struct uklp_object *o = uklp_maps_find_object(s->maps, RT_SONAME);
+	char path[PATH_MAX];
 
-		base = base ? base + 1 : s->maps->objs[i].path;
-		if (!strcmp(base, RT_SONAME))
-			return &s->maps->objs[i];
-	}
-	return NULL;
+	/* Only root may reopen a memfd of another process (map_files):
+	 * otherwise uklp's own runtime file stands in for it, if it is the
+	 * same build (build-id) as the one in the process. */
+	if (o && !o->file && !runtime_path(s, path, sizeof(path)) &&
+	    !uklp_maps_adopt_file(s->maps, o, path))
+		pr_debug("process %d: runtime %s read from %s (same build-id)", s->opts->pid,
+			 o->path, path);
+	return o;
 }
 
 void uklp_registry_free(struct uklp_session *s)
@@ -207,7 +218,9 @@ static int pc_is_unsafe(struct uklp_session *s, uint64_t pc)
 		return 0;
 	if (strstr(o->path, "/ld-linux"))
 		return 1;
-	if (uklp_session_symtab(s, o, &t))
+	/* No file proven to be the one mapped: its symbols are unknown (and
+	 * asking would print the refusal meant for objects being patched). */
+	if (!o->file || uklp_session_symtab(s, o, &t))
 		return 0;
 	sym = uklp_symtab_addr2sym(t, pc - o->bias);
 	if (!sym)
@@ -242,8 +255,7 @@ static int call_safe(void *ctx, struct uklp_proc *p, const struct uklp_thread *t
 int uklp_registry_ensure_runtime(struct uklp_session *s)
 {
 	char path[PATH_MAX];
-	uint64_t dlopen_addr, scratch, args[6] = { 0 }, handle = 0;
-	size_t len;
+	uint64_t dlopen_addr, handle = 0;
 	int ret;
 
 	if (s->registry)
@@ -260,24 +272,9 @@ int uklp_registry_ensure_runtime(struct uklp_session *s)
 			return -ENOTSUP;
 		}
 	}
-	len = strlen(path) + 1;
-	ret = uklp_remote_mmap(s, 0, 4096, 3 /* PROT_READ|PROT_WRITE */, &scratch);
+	ret = uklp_inject_runtime(s, path, dlopen_addr, &handle);
 	if (ret)
 		return ret;
-	ret = uklp_proc_write(s->proc, scratch, path, len);
-	if (!ret) {
-		pr_debug("loading runtime %s into process %d", path, s->opts->pid);
-		args[0] = scratch;
-		args[1] = RTLD_NOW;
-		ret = uklp_session_call(s, dlopen_addr, args, &handle);
-	}
-	uklp_remote_munmap(s, scratch, 4096);
-	if (ret)
-		return ret;
-	if (!handle) {
-		pr_err("process %d: dlopen(\"%s\") failed in the process", s->opts->pid, path);
-		return -ENOEXEC;
-	}
 	ret = uklp_session_reread_maps(s);
 	if (ret)
 		return ret;

@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "core/core.h"
+#include "elf/elf.h"
 #include "proc/maps.h"
 #include "ptrace/ptrace.h"
 #include "symdb/symtab.h"
@@ -84,19 +85,44 @@ void uklp_session_close(struct uklp_session *s)
 	uklp_unlock_process(s);
 }
 
+/*
+ * Symbols come only from the file proven to be the one the process mapped
+ * (proc/mapped.h); a file of the same name that is another build would
+ * put the switch in the middle of some other function.
+ */
 int uklp_session_symtab(struct uklp_session *s, struct uklp_object *obj,
 			struct uklp_symtab **out)
 {
 	size_t i = (size_t)(obj - s->maps->objs);
+	struct uklp_symtab *t;
+	char have[2 * sizeof(t->build_id) + 1], want[2 * sizeof(obj->build_id) + 1];
 	int ret;
 
 	if (i >= s->maps->nobjs)
 		return -EINVAL;
 	if (!s->syms[i].tab) {
-		ret = uklp_symtab_load(obj->path, s->opts->debug_dirs,
-				       &s->syms[i].tab);
+		if (!obj->file) {
+			pr_err("process %d: cannot read object '%s' (%s) as the process mapped it: %s",
+			       s->opts->pid, obj->name, obj->path,
+			       obj->file_why ? obj->file_why : "no file");
+			return -ESTALE;
+		}
+		ret = uklp_symtab_load_file(obj->file, obj->path, s->opts->debug_dirs, &t);
 		if (ret)
 			return ret;
+		/* The file was proven a moment ago; it must not have been
+		 * swapped since. */
+		if (obj->build_id_len && (t->build_id_len != obj->build_id_len ||
+					  memcmp(t->build_id, obj->build_id, obj->build_id_len))) {
+			uelf_build_id_hex(t->build_id, t->build_id_len, have);
+			uelf_build_id_hex(obj->build_id, obj->build_id_len, want);
+			pr_err("process %d: object '%s' (%s): %s has build-id %s, the process runs %s",
+			       s->opts->pid, obj->name, obj->path, obj->file,
+			       *have ? have : "(none)", want);
+			uklp_symtab_free(t);
+			return -ESTALE;
+		}
+		s->syms[i].tab = t;
 	}
 	*out = s->syms[i].tab;
 	return 0;
@@ -141,7 +167,9 @@ int uklp_session_find_export(struct uklp_session *s, const char *name,
 		struct uklp_symtab *t;
 		const struct uklp_sym *sym;
 
-		if (uklp_session_symtab(s, &s->maps->objs[i], &t))
+		/* An object that cannot be read (no proven file, no
+		 * symbols) exports nothing uklp could use. */
+		if (!s->maps->objs[i].file || uklp_session_symtab(s, &s->maps->objs[i], &t))
 			continue;
 		sym = uklp_symtab_find_export(t, name);
 		if (sym) {

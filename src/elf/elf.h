@@ -94,6 +94,12 @@ int uelf_read_relas(const struct uelf *e, const struct uelf_section *rsec,
 int uelf_build_id(const struct uelf *e, uint8_t *buf, size_t *len);
 /* Same, from a raw file path without indexing it. */
 int uelf_file_build_id(const char *path, uint8_t *buf, size_t *len);
+/* Same, from an open file, without messages (-ENOEXEC: not ELF). */
+int uelf_fd_build_id(int fd, uint8_t *buf, size_t *len);
+/* Same, from notes already in memory in the file's layout (a PT_NOTE
+ * segment read from a process); align is the segment's p_align. */
+int uelf_notes_build_id(const void *notes, size_t size, size_t align,
+			uint8_t *buf, size_t *len);
 /* Hex form of a build-id, "" for len 0; out must hold 2*len+1 bytes. */
 void uelf_build_id_hex(const uint8_t *id, size_t len, char *out);
 

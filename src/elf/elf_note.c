@@ -19,25 +19,54 @@
 
 #define BUILD_ID_MAX 64
 
-/* Scan one buffer of notes; 0 and the id if NT_GNU_BUILD_ID is there. */
-static int scan_notes(Elf_Data *data, uint8_t *buf, size_t *len)
-{
-	size_t off = 0, next, name_off, desc_off;
-	GElf_Nhdr nh;
+#define NOTE_ALIGN(x, a)	(((x) + (a) - 1) & ~((size_t)(a) - 1))
 
-	while (off < data->d_size &&
-	       (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+/*
+ * Walk notes laid out in memory as the file holds them (native byte
+ * order): 12-byte header, name, descriptor, each padded to the segment's
+ * alignment (4, or 8 for 8-aligned note segments).  The one note walker:
+ * libelf's translated section data and notes read from a process's memory
+ * both come here.
+ */
+int uelf_notes_build_id(const void *notes, size_t size, size_t align,
+			uint8_t *buf, size_t *len)
+{
+	const uint8_t *p = notes;
+	size_t off = 0;
+
+	if (align != 8)
+		align = 4;
+	while (size - off >= sizeof(Elf64_Nhdr)) {
+		Elf64_Nhdr nh;
+		size_t name_off, desc_off;
+
+		memcpy(&nh, p + off, sizeof(nh));
+		name_off = off + sizeof(nh);
+		desc_off = NOTE_ALIGN(name_off + nh.n_namesz, align);
+		if (desc_off > size || nh.n_descsz > size - desc_off)
+			break;
 		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-		    !memcmp((char *)data->d_buf + name_off, "GNU", 4)) {
+		    !memcmp(p + name_off, "GNU", 4)) {
 			if (nh.n_descsz == 0 || nh.n_descsz > BUILD_ID_MAX)
 				return -EINVAL;
-			memcpy(buf, (char *)data->d_buf + desc_off, nh.n_descsz);
+			memcpy(buf, p + desc_off, nh.n_descsz);
 			*len = nh.n_descsz;
 			return 0;
 		}
-		off = next;
+		off = NOTE_ALIGN(desc_off + nh.n_descsz, align);
+		if (off >= size)
+			break;
 	}
 	return -ENOENT;
+}
+
+/* Scan one buffer of notes; 0 and the id if NT_GNU_BUILD_ID is there. */
+static int scan_notes(Elf_Data *data, uint8_t *buf, size_t *len)
+{
+	if (!data->d_buf)
+		return -ENOENT;
+	return uelf_notes_build_id(data->d_buf, data->d_size,
+				   data->d_type == ELF_T_NHDR8 ? 8 : 4, buf, len);
 }
 
 static int build_id_from_sections(Elf *elf, uint8_t *buf, size_t *len)
@@ -92,33 +121,39 @@ int uelf_build_id(const struct uelf *e, uint8_t *buf, size_t *len)
 	return build_id_of(e->elf, buf, len);
 }
 
-int uelf_file_build_id(const char *path, uint8_t *buf, size_t *len)
+int uelf_fd_build_id(int fd, uint8_t *buf, size_t *len)
 {
 	Elf *elf;
-	int fd, ret;
+	int ret;
 
 	*len = 0;
 	ret = uelf_libelf_init();
 	if (ret)
 		return ret;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return -ENOEXEC;
+	ret = elf_kind(elf) == ELF_K_ELF ? build_id_of(elf, buf, len) : -ENOEXEC;
+	elf_end(elf);
+	return ret;
+}
+
+int uelf_file_build_id(const char *path, uint8_t *buf, size_t *len)
+{
+	int fd, ret;
+
+	*len = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		pr_err("%s: cannot open: %s", path, strerror(-ret));
 		return ret;
 	}
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf) {
-		pr_err("%s: cannot read: %s", path, elf_errmsg(-1));
-		ret = -EINVAL;
-	} else if (elf_kind(elf) != ELF_K_ELF) {
+	ret = uelf_fd_build_id(fd, buf, len);
+	if (ret == -ENOEXEC) {
 		pr_err("%s: not an ELF file", path);
 		ret = -EINVAL;
-	} else {
-		ret = build_id_of(elf, buf, len);
 	}
-	if (elf)
-		elf_end(elf);
 	close(fd);
 	return ret;
 }

@@ -21,6 +21,7 @@
 
 #include "common/log.h"
 #include "elf/elf.h"
+#include "proc/mapped.h"
 #include "proc/maps.h"
 
 #define SZ_2G		(1ULL << 31)
@@ -44,11 +45,12 @@ static uint64_t page_size(void)
 static int parse_line(char *line, struct uklp_mapping *mp)
 {
 	unsigned long start, end, off, inode;
+	unsigned int dmaj, dmin;
 	char perms[8];
 	int n = 0;
 
-	if (sscanf(line, "%lx-%lx %7s %lx %*s %lu %n", &start, &end, perms, &off,
-		   &inode, &n) < 5 || n == 0)
+	if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %n", &start, &end, perms, &off,
+		   &dmaj, &dmin, &inode, &n) < 7 || n == 0)
 		return -EINVAL;
 
 	memset(mp, 0, sizeof(*mp));
@@ -59,6 +61,9 @@ static int parse_line(char *line, struct uklp_mapping *mp)
 		   (perms[1] == 'w' ? PROT_WRITE : 0) |
 		   (perms[2] == 'x' ? PROT_EXEC : 0);
 	mp->shared = perms[3] == 's';
+	mp->dev_major = dmaj;
+	mp->dev_minor = dmin;
+	mp->inode = inode;
 
 	char *path = line + n;
 	size_t len = strlen(path);
@@ -121,47 +126,6 @@ static bool is_file_path(const char *path)
 	return path && path[0] == '/';
 }
 
-/*
- * The ELF file behind an object: the path as mapped when it can be opened,
- * else /proc/PID/map_files/START-END (deleted files, other mount
- * namespaces).
- */
-static int open_object_elf(const struct uklp_maps *m, const struct uklp_object *o,
-			   const struct uklp_mapping *first, struct uelf **out,
-			   char *used, size_t usedsz)
-{
-	if (access(o->path, R_OK) == 0) {
-		snprintf(used, usedsz, "%s", o->path);
-	} else {
-		snprintf(used, usedsz, "/proc/%d/map_files/%lx-%lx", (int)m->pid,
-			 (unsigned long)first->start, (unsigned long)first->end);
-	}
-	return uelf_open(used, out);
-}
-
-static bool is_elf_mapping(const struct uklp_maps *m, const struct uklp_mapping *mp)
-{
-	char fn[PATH_MAX];
-	unsigned char magic[4];
-	int fd;
-	bool ok;
-
-	if (mp->offset != 0)
-		return false;
-	fd = open(mp->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(fn, sizeof(fn), "/proc/%d/map_files/%lx-%lx", (int)m->pid,
-			 (unsigned long)mp->start, (unsigned long)mp->end);
-		fd = open(fn, O_RDONLY | O_CLOEXEC);
-	}
-	if (fd < 0)
-		return false;
-	ok = pread(fd, magic, 4, 0) == 4 && !memcmp(magic, ELFMAG, SELFMAG);
-	close(fd);
-	return ok;
-}
-
-
 /* The mapping that contains addr, or NULL. */
 static const struct uklp_mapping *mapping_at(const struct uklp_maps *m, uint64_t addr)
 {
@@ -181,7 +145,6 @@ static int describe_object(const struct uklp_maps *m, struct uklp_object *o,
 			   const struct uklp_mapping *first)
 {
 	uint64_t ps = page_size(), pmask = ~(ps - 1);
-	char used[PATH_MAX];
 	struct uelf *e = NULL;
 	GElf_Phdr *ph = NULL;
 	size_t nph = 0;
@@ -190,7 +153,10 @@ static int describe_object(const struct uklp_maps *m, struct uklp_object *o,
 	const char *soname;
 	int ret;
 
-	ret = open_object_elf(m, o, first, &e, used, sizeof(used));
+	/* Only the file proven to be the one mapped (proc/mapped.h). */
+	if (!o->file)
+		return -ENOENT;
+	ret = uelf_open(o->file, &e);
 	if (ret)
 		return ret;
 	ret = uelf_read_phdrs(e, &ph, &nph);
@@ -256,7 +222,7 @@ static int describe_object(const struct uklp_maps *m, struct uklp_object *o,
 		}
 	}
 
-	if (uelf_build_id(e, o->build_id, &o->build_id_len))
+	if (!o->build_id_len && uelf_build_id(e, o->build_id, &o->build_id_len))
 		o->build_id_len = 0;
 out:
 	free(ph);
@@ -279,9 +245,13 @@ static char *exe_path(pid_t pid)
 
 static int build_objects(struct uklp_maps *m)
 {
-	char *exe = exe_path(m->pid);
+	char *exe = exe_path(m->pid), fn[64];
 	size_t alloc = 0;
-	int ret = 0;
+	int ret = 0, mem_fd;
+
+	/* The images' headers and build-ids are read from the process. */
+	snprintf(fn, sizeof(fn), "/proc/%d/mem", (int)m->pid);
+	mem_fd = open(fn, O_RDONLY | O_CLOEXEC);
 
 	/* objs[0] is reserved for the main executable. */
 	m->objs = calloc(1, sizeof(*m->objs));
@@ -310,9 +280,18 @@ static int build_objects(struct uklp_maps *m)
 				}
 		}
 		if (!o) {
+			struct uklp_mapped_image img;
+			struct uklp_object id;
+			bool is_elf;
+
 			/* A new object starts at its offset-0 mapping, and
 			 * only if it is an ELF file. */
-			if (!is_elf_mapping(m, mp))
+			if (mp->offset != 0)
+				continue;
+			ret = uklp_object_identify(m->pid, mem_fd, mp, &img, &id, &is_elf);
+			if (ret)
+				goto out;
+			if (!is_elf)
 				continue;
 			if (main_exe) {
 				o = &m->objs[0];
@@ -322,6 +301,8 @@ static int build_objects(struct uklp_maps *m)
 					struct uklp_object *no = realloc(m->objs, na * sizeof(*no));
 
 					if (!no) {
+						free(id.file);
+						free(id.file_why);
 						ret = -ENOMEM;
 						goto out;
 					}
@@ -330,11 +311,11 @@ static int build_objects(struct uklp_maps *m)
 				}
 				o = &m->objs[m->nobjs++];
 			}
-			memset(o, 0, sizeof(*o));
+			*o = id;
 			o->path = strdup(mp->path);
-			const char *base = strrchr(mp->path, '/');
-
-			o->name = strdup(base ? base + 1 : mp->path);
+			o->name = uklp_mapped_name(mp->path);
+			memcpy(o->build_id, img.build_id, img.build_id_len);
+			o->build_id_len = img.build_id_len;
 			if (!o->path || !o->name) {
 				ret = -ENOMEM;
 				goto out;
@@ -345,9 +326,13 @@ static int build_objects(struct uklp_maps *m)
 			ret = describe_object(m, o, mp);
 			if (ret) {
 				/* An object we cannot read is still listed,
-				 * without bias or caves. */
+				 * without caves, with the bias its image in
+				 * memory gives (for the unwinder). */
 				pr_debug("pid %d: %s: cannot read its ELF headers: %s",
-					 (int)m->pid, mp->path, strerror(-ret));
+					 (int)m->pid, mp->path,
+					 o->file ? strerror(-ret) : o->file_why);
+				if (img.has_bias)
+					o->bias = img.bias;
 				ret = 0;
 			}
 		}
@@ -368,6 +353,8 @@ static int build_objects(struct uklp_maps *m)
 		ret = -ENOENT;
 	}
 out:
+	if (mem_fd >= 0)
+		close(mem_fd);
 	free(exe);
 	return ret;
 }
@@ -400,6 +387,8 @@ void uklp_maps_free(struct uklp_maps *m)
 		free(m->maps[i].path);
 	for (size_t i = 0; i < m->nobjs; i++) {
 		free(m->objs[i].path);
+		free(m->objs[i].file);
+		free(m->objs[i].file_why);
 		free(m->objs[i].name);
 	}
 	free(m->maps);
@@ -437,6 +426,33 @@ struct uklp_object *uklp_maps_object_at(const struct uklp_maps *m, uint64_t addr
 		if (m->objs[i].path && !strcmp(m->objs[i].path, mp->path))
 			return &m->objs[i];
 	return NULL;
+}
+
+int uklp_maps_adopt_file(struct uklp_maps *m, struct uklp_object *o, const char *path)
+{
+	const struct uklp_mapping *first = NULL;
+	uint8_t id[64];
+	size_t len = 0;
+	int fd, ret;
+
+	for (size_t i = 0; i < m->nmaps && !first; i++)
+		if (m->maps[i].offset == 0 && m->maps[i].path && !strcmp(m->maps[i].path, o->path))
+			first = &m->maps[i];
+	if (o->file || !first)
+		return o->file ? 0 : -ENOENT;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ret = fd < 0 ? -errno : uelf_fd_build_id(fd, id, &len);
+	if (fd >= 0)
+		close(fd);
+	/* Without a build-id in memory there is nothing to prove it by. */
+	if (ret || !o->build_id_len || len != o->build_id_len || memcmp(id, o->build_id, len))
+		return -ESTALE;
+	o->file = strdup(path);
+	if (!o->file)
+		return -ENOMEM;
+	free(o->file_why);
+	o->file_why = NULL;
+	return describe_object(m, o, first);
 }
 
 static uint64_t mmap_min_addr(void)

@@ -17,16 +17,25 @@ struct uklp_mapping {
 	uint64_t start, end, offset;
 	int prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC */
 	bool shared;
+	unsigned int dev_major, dev_minor;	/* the mapped file's device */
+	uint64_t inode;				/* and inode (0: none) */
 	char *path;		/* NULL for anonymous; "[stack]", "[vdso]"... as is */
 };
 
 struct uklp_object {
-	char *path;		/* file as mapped (usable from uklp's mount namespace) */
+	char *path;		/* file as mapped (the name the process knows it by) */
+	/* A path uklp opens to read the very file mapped (proc/mapped.h):
+	 * /proc/PID/map_files/..., /proc/PID/root/PATH or PATH.  NULL when
+	 * none could be proven; file_why says why. */
+	char *file;
+	char *file_why;
 	char *name;		/* soname if it has one, else the file's base name */
 	bool is_main;		/* the main executable ("vmlinux" in klp names) */
 	uint64_t bias;		/* runtime address = link-time address + bias */
 	uint64_t lo, hi;	/* lowest start, highest end of its mappings */
 	uint64_t text_lo, text_hi;	/* its executable mapping(s) */
+	/* The build-id of the image in the process's memory (of the file
+	 * when the memory has none). */
 	uint8_t build_id[64];
 	size_t build_id_len;
 	/* Unused bytes at the end of the last executable mapping (past the
@@ -55,6 +64,14 @@ void uklp_maps_free(struct uklp_maps *m);
  * soname, then the file's base name. */
 struct uklp_object *uklp_maps_find_object(const struct uklp_maps *m, const char *name);
 struct uklp_object *uklp_maps_object_at(const struct uklp_maps *m, uint64_t addr);
+
+/*
+ * For an object no file could be proven for (o->file NULL): take path, a
+ * file of uklp's own, if its build-id is the one of the image in memory
+ * (uklp's runtime, loaded from a memfd that only root can reopen).  0 and
+ * o->file set and the object described from it, or -ESTALE.
+ */
+int uklp_maps_adopt_file(struct uklp_maps *m, struct uklp_object *o, const char *path);
 
 /* A free, page-aligned range of size bytes such that every byte of it is
  * within +-2 GiB (minus margin) of every byte of [lo, hi); the closest to

@@ -156,7 +156,12 @@ int uklp_db_write_pid(FILE *f, int pid, const char *const *debug_dirs)
 		struct uklp_object *o = &m->objs[i];
 		struct uklp_symtab *t;
 
-		if (uklp_symtab_load(o->path, debug_dirs, &t)) {
+		if (!o->file) {
+			pr_warn("process %d: object '%s' (%s) left out of the database: cannot read it as the process mapped it: %s",
+				pid, o->name, o->path, o->file_why ? o->file_why : "no file");
+			continue;
+		}
+		if (uklp_symtab_load_file(o->file, o->path, debug_dirs, &t)) {
 			/* One unreadable object must not cost the others;
 			 * converting against it will say "not found". */
 			pr_warn("process %d: object '%s' (%s) left out of the database",

@@ -255,6 +255,12 @@ static int fill(struct uklp_symtab *t, const struct uelf *src)
 int uklp_symtab_load(const char *path, const char *const *debug_dirs,
 		     struct uklp_symtab **out)
 {
+	return uklp_symtab_load_file(path, path, debug_dirs, out);
+}
+
+int uklp_symtab_load_file(const char *file, const char *path,
+			  const char *const *debug_dirs, struct uklp_symtab **out)
+{
 	struct uelf *e = NULL, *dbg = NULL;
 	const struct uelf *src;
 	struct uklp_symtab *t;
@@ -266,7 +272,7 @@ int uklp_symtab_load(const char *path, const char *const *debug_dirs,
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = uelf_open(path, &e);
+	ret = uelf_open(file, &e);
 	if (ret)
 		goto out;
 	ret = uelf_build_id(e, t->build_id, &t->build_id_len);

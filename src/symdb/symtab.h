@@ -54,6 +54,10 @@ struct uklp_symtab {
 /* debug_dirs: NULL-terminated list (may be NULL). */
 int uklp_symtab_load(const char *path, const char *const *debug_dirs,
 		     struct uklp_symtab **out);
+/* The same for an object known as path (in messages, t->path) whose bytes
+ * are read from file (a /proc/PID/map_files link, say). */
+int uklp_symtab_load_file(const char *file, const char *path,
+			  const char *const *debug_dirs, struct uklp_symtab **out);
 void uklp_symtab_free(struct uklp_symtab *t);
 
 /*
