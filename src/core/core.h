@@ -94,6 +94,8 @@ void uklp_unlock_process(struct uklp_session *s);
 int uklp_registry_read(struct uklp_session *s);	/* no runtime: 0, nrecs 0 */
 int uklp_registry_ensure_runtime(struct uklp_session *s);
 struct uklp_rec *uklp_registry_find(struct uklp_session *s, const char *name);
+/* 0 if a patch of that name may be loaded, else -EEXIST with the reason. */
+int uklp_registry_check_new(struct uklp_session *s, const char *name);
 /* Link/unlink with every thread stopped. */
 int uklp_registry_link(struct uklp_session *s, uint64_t rec_addr);
 int uklp_registry_unlink(struct uklp_session *s, const struct uklp_rec *r);

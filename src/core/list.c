@@ -18,6 +18,8 @@ static const char *state_name(uint32_t st)
 		return "transition";
 	case UKLP_RT_ENABLED:
 		return "enabled";
+	case UKLP_RT_DISABLED:
+		return "disabled";
 	default:
 		return "unknown";
 	}
@@ -86,8 +88,10 @@ static void list_text(const struct uklp_session *s, FILE *f)
 
 		if (localtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		fprintf(f, "%s [%s%s] %s (loaded %s)\n", p->name, state_name(p->state),
-			p->forced ? ", forced" : "", p->path, when);
+		fprintf(f, "%s [%s%s%s] %s (loaded %s)\n", p->name, state_name(p->state),
+			p->forced ? ", forced" : "",
+			p->state == UKLP_RT_DISABLED ? ", code kept mapped: a thread may still run it" : "",
+			p->path, when);
 		for (uint32_t j = 0; j < p->nfuncs; j++) {
 			const struct uklp_rt_func *fn = &p->funcs[j];
 

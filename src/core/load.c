@@ -442,11 +442,9 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	ret = uklp_buildid_check(&l.s, l.elf, l.name);
 	if (ret)
 		goto out;
-	if (uklp_registry_find(&l.s, l.name)) {
-		pr_err("patch '%s' is already loaded in process %d", l.name, opts->pid);
-		ret = -EEXIST;
+	ret = uklp_registry_check_new(&l.s, l.name);
+	if (ret)
 		goto out;
-	}
 	ret = uklp_registry_ensure_runtime(&l.s);
 	if (ret)
 		goto out;

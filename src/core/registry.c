@@ -138,6 +138,20 @@ struct uklp_rec *uklp_registry_find(struct uklp_session *s, const char *name)
 	return NULL;
 }
 
+int uklp_registry_check_new(struct uklp_session *s, const char *name)
+{
+	const struct uklp_rec *r = uklp_registry_find(s, name);
+
+	if (!r)
+		return 0;
+	if (r->p->state == UKLP_RT_DISABLED)
+		pr_err("patch '%s' was unloaded with --force in process %d and its code is still mapped; `uklp unload -p %d %s` frees it once no thread runs it, then load it again",
+		       name, s->opts->pid, s->opts->pid, name);
+	else
+		pr_err("patch '%s' is already loaded in process %d", name, s->opts->pid);
+	return -EEXIST;
+}
+
 /* Default runtime: next to the uklp binary (../lib/uklp/), else installed. */
 static int runtime_path(struct uklp_session *s, char *out, size_t len)
 {

@@ -147,6 +147,9 @@ const struct uklp_rt_func *uklp_func_below(struct uklp_session *s,
 	for (size_t i = (size_t)(r - s->recs); i-- > 0;) {
 		const struct uklp_rt_patch *p = s->recs[i].p;
 
+		/* A patch unloaded by force is off the stack for good. */
+		if (p->state == UKLP_RT_DISABLED)
+			continue;
 		for (uint32_t j = 0; j < p->nfuncs; j++)
 			if (p->funcs[j].old_addr == old_addr)
 				return &p->funcs[j];
@@ -160,6 +163,8 @@ bool uklp_func_above(struct uklp_session *s, const struct uklp_rec *r,
 	for (size_t i = (size_t)(r - s->recs) + 1; i < s->nrecs; i++) {
 		const struct uklp_rt_patch *p = s->recs[i].p;
 
+		if (p->state == UKLP_RT_DISABLED)
+			continue;
 		for (uint32_t j = 0; j < p->nfuncs; j++)
 			if (p->funcs[j].old_addr == old_addr)
 				return true;

@@ -22,6 +22,12 @@
  *				that dies here leaves this state; `uklp list`
  *				shows it and `uklp unload` takes it out)
  *	UKLP_RT_ENABLED		every switch written, the patch runs
+ *	UKLP_RT_DISABLED	unloaded with --force while some thread may
+ *				still run its code: the switches are gone
+ *				but the record and the code stay mapped (as
+ *				the kernel never frees a forced patch's
+ *				module); a later `uklp unload` frees them
+ *				once no thread is inside
  */
 #ifndef UKLP_RT_REGISTRY_H
 #define UKLP_RT_REGISTRY_H
@@ -29,7 +35,7 @@
 #include <stdint.h>
 
 #define UKLP_RT_MAGIC	0x47455254504b4c55ull	/* "ULKPTREG" */
-#define UKLP_RT_VERSION	1
+#define UKLP_RT_VERSION	2
 #define UKLP_RT_REGISTRY_SYM "uklp_rt_registry"
 
 #define UKLP_RT_NAME_MAX	64
@@ -41,6 +47,7 @@
 enum uklp_rt_state {
 	UKLP_RT_LOADING = 1,
 	UKLP_RT_ENABLED = 2,
+	UKLP_RT_DISABLED = 3,
 };
 
 enum uklp_rt_switch {
