@@ -35,11 +35,17 @@ gen_patch() {
 	}' | as -o "$f" -
 }
 
-# measure CMD...: "median-seconds max-rss-MiB" over RUNS runs
+# measure CMD...: "median-seconds max-rss-MiB" over RUNS runs; a failing
+# command stops the bench with its error (call it as out=$(measure ...)
+# || exit 1: a failure inside <(...) would go unseen).
 measure() {
 	local i out secs=() rss=0
 	for ((i = 0; i < RUNS; i++)); do
-		/usr/bin/time -o "$W/time" -f "%e %M" "$@" >/dev/null 2>&1
+		if ! /usr/bin/time -o "$W/time" -f "%e %M" "$@" >/dev/null 2>"$W/err"; then
+			echo "convert.sh: $* failed:" >&2
+			cat "$W/err" >&2
+			return 1
+		fi
 		out=$(tail -1 "$W/time")
 		secs+=("${out% *}")
 		[ "${out#* }" -gt "$rss" ] && rss=${out#* }
@@ -54,9 +60,11 @@ for frac in 4 2 1; do
 	nrel=$((100000 / frac))
 	gen_big $nsyms
 	gen_patch $nrel
-	read -r s m < <(measure "$UKLP" symbols --main "$W/big-$nsyms.o" -o "$W/db-$nsyms.syms" "$W/big-$nsyms.o")
+	out=$(measure "$UKLP" symbols --main "$W/big-$nsyms.o" -o "$W/db-$nsyms.syms" "$W/big-$nsyms.o") || exit 1
+	read -r s m <<<"$out"
 	printf '%-34s %12s %10s %12s\n' "uklp symbols (db write)" "${nsyms} syms" "$s" "$m"
-	read -r s m < <(measure "$UKLP" convert -s "$W/db-$nsyms.syms" "$W/patch-$nrel.o" "$W/patch-$nrel.klp.o")
+	out=$(measure "$UKLP" convert -s "$W/db-$nsyms.syms" "$W/patch-$nrel.o" "$W/patch-$nrel.klp.o") || exit 1
+	read -r s m <<<"$out"
 	printf '%-34s %12s %10s %12s\n' "uklp convert (db read + rewrite)" "${nrel} relocs" "$s" "$m"
 done
 # sanity: the last conversion moved every relocation

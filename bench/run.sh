@@ -1,16 +1,48 @@
 #!/bin/bash
 # uklp benchmarks (`make bench`): medians measured in one run, as a table.
+# A benchmark times an operation only if the operation worked: any uklp
+# command that fails stops the bench, with its error.
 set -u
 cd "$(dirname "$0")"
 UKLP=../bin/uklp
 RUNS=${RUNS:-11}
+TMP=$(mktemp -d /tmp/uklp-bench.XXXXXX)
+STARTED=()
+
+cleanup() {
+	local p
+	for p in "${STARTED[@]}"; do kill "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
 
 median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+# uk ARGS...: bin/uklp ARGS; its stderr is left in $TMP/err.  When it fails,
+# the bench stops here and shows why.  Never call it in a subshell (a
+# pipeline or $(...)), where exit would not stop the bench.
+uk() {
+	if ! "$UKLP" "$@" >"$TMP/out" 2>"$TMP/err"; then
+		echo "bench: uklp $* failed:" >&2
+		cat "$TMP/err" >&2
+		exit 1
+	fi
+}
+
+# stop PID: kill one we started, and forget it (its pid may be reused).
+stop() {
+	local p keep=()
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	for p in "${STARTED[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	STARTED=("${keep[@]}")
+}
 
 # start PROGRAM ARGS...: runs it in the background; sets PID.
 start() {
 	"$@" > /dev/null 2>&1 &
 	PID=$!
+	STARTED+=("$PID")
 	sleep 0.3
 }
 
@@ -22,12 +54,16 @@ calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 pause_row() {
 	local n=$1 bare loads
 	start out/pausetarget "$n"
-	bare=$(out/stopcycle $PID $RUNS)
-	loads=$(for _ in $(seq $RUNS); do
-		$UKLP load -v -p $PID out/lp-bench.o 2>&1 | sed -n 's/.*threads stopped for \([0-9.]*\) us.*/\1/p'
-		$UKLP unload -p $PID lp-bench 2>/dev/null
-	done | median)
-	kill $PID
+	bare=$(out/stopcycle $PID $RUNS) || { echo "bench: stopcycle failed" >&2; exit 1; }
+	: > "$TMP/v"
+	for _ in $(seq $RUNS); do
+		uk load -v -p $PID out/lp-bench.o
+		sed -n 's/.*threads stopped for \([0-9.]*\) us.*/\1/p' "$TMP/err" >> "$TMP/v"
+		uk unload -p $PID lp-bench
+	done
+	loads=$(median < "$TMP/v")
+	[ -n "$loads" ] || { echo "bench: uklp load -v reported no stop time" >&2; exit 1; }
+	stop $PID
 	printf "| pause, %2d busy threads      | %8.1f us | %8.1f us | %6sx | <= 2x    |\n" \
 		"$n" "$loads" "$bare" "$(calc "$loads / $bare")"
 }
@@ -35,12 +71,14 @@ pause_row() {
 # Call cost: a patched function against an identical unpatched one.
 call_row() {
 	local before after
-	coproc CC { out/callcost; }
+	# exec: CC_PID must be callcost itself, not a subshell around it.
+	coproc CC { exec out/callcost; }
+	STARTED+=("$CC_PID")
 	read -r _ <&"${CC[0]}"
 	echo go >&"${CC[1]}"; read -r before <&"${CC[0]}"
-	$UKLP load -p $CC_PID out/lp-callcost.o 2>/dev/null
+	uk load -p $CC_PID out/lp-callcost.o
 	echo go >&"${CC[1]}"; read -r after <&"${CC[0]}"
-	kill $CC_PID
+	stop $CC_PID
 	set -- $before; local b_ratio=$3
 	set -- $after
 	printf "| call, patched vs unpatched  | %8.3f ns | %8.3f ns | %6sx | <= 1.05x |\n" "$1" "$2" "$3"
@@ -53,21 +91,25 @@ call_row() {
 # the first load also brings in the runtime.
 load_row() {
 	local first later
-	first=$(for _ in $(seq $RUNS); do
+	: > "$TMP/v"
+	for _ in $(seq $RUNS); do
 		start out/sixlibs 1
-		s=$(date +%s%N); $UKLP load -p $PID out/lp-bench.o 2>/dev/null; e=$(date +%s%N)
-		kill $PID
-		echo $(( (e - s) / 1000 ))
-	done | median)
+		s=$(date +%s%N); uk load -p $PID out/lp-bench.o; e=$(date +%s%N)
+		stop $PID
+		echo $(( (e - s) / 1000 )) >> "$TMP/v"
+	done
+	first=$(median < "$TMP/v")
 	start out/sixlibs 1
-	$UKLP load -p $PID out/lp-bench.o 2>/dev/null
-	$UKLP unload -p $PID lp-bench 2>/dev/null
-	later=$(for _ in $(seq $RUNS); do
-		s=$(date +%s%N); $UKLP load -p $PID out/lp-bench.o 2>/dev/null; e=$(date +%s%N)
-		$UKLP unload -p $PID lp-bench 2>/dev/null
-		echo $(( (e - s) / 1000 ))
-	done | median)
-	kill $PID
+	uk load -p $PID out/lp-bench.o
+	uk unload -p $PID lp-bench
+	: > "$TMP/v"
+	for _ in $(seq $RUNS); do
+		s=$(date +%s%N); uk load -p $PID out/lp-bench.o; e=$(date +%s%N)
+		uk unload -p $PID lp-bench
+		echo $(( (e - s) / 1000 )) >> "$TMP/v"
+	done
+	later=$(median < "$TMP/v")
+	stop $PID
 	printf "| uklp load, libc + 5 libs    | %8.1f ms | %8.1f ms |         | < 50 ms  |\n" \
 		"$(calc "$first / 1000" 1)" "$(calc "$later / 1000" 1)"
 }
@@ -81,5 +123,8 @@ pause_row 64
 call_row
 echo "|                             | first load  | later load  |         |          |"
 load_row
-[ -x convert.sh ] && { echo; ./convert.sh; }
+if [ -x convert.sh ]; then
+	echo
+	./convert.sh || exit 1
+fi
 exit 0

@@ -92,6 +92,9 @@ void uklp_unlock_process(struct uklp_session *s);
 
 /* registry.c: the in-process registry. */
 int uklp_registry_read(struct uklp_session *s);	/* no runtime: 0, nrecs 0 */
+/* Whether the runtime could be loaded (its file, the process's dlopen),
+ * without loading it; 0 when it is there already. */
+int uklp_registry_runtime_check(struct uklp_session *s);
 int uklp_registry_ensure_runtime(struct uklp_session *s);
 struct uklp_rec *uklp_registry_find(struct uklp_session *s, const char *name);
 /* 0 if a patch of that name may be loaded, else -EEXIST with the reason. */

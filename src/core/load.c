@@ -2,15 +2,23 @@
 /*
  * uklp load: the counterpart of enabling a kernel livepatch.
  *
- * Steps, each of which leaves the process as it was when it fails:
- *   1. read and lay out the patch object (no process access yet);
- *   2. make sure the runtime (and so the registry) is in the process;
- *   3. find room within +-2 GiB of the patched object, relocate the image
- *      for that address and read the patch's descriptor from it;
- *   4. look up every function to replace (object, name, sympos) and
- *      prepare its switch;
- *   5. map the image and its registry record in the process and write
- *      them while the process runs;
+ * Steps, each of which leaves the process as it was when it fails; what
+ * can be refused is refused before anything is done to the process:
+ *   1. read the patch object, lay out its image and read its descriptor
+ *      (the functions it replaces) from the object itself: no process
+ *      access yet;
+ *   2. open the session: check build-ids, look up every function to
+ *      replace (object, name, sympos) and prepare its switch, and check
+ *      that the runtime could be brought in if the process has none;
+ *   3. choose a place within +-2 GiB of the patched object from the maps
+ *      as they are now (the session's scratch area included) and relocate
+ *      the image for it, which resolves every symbol;
+ *   4. only now that the patch is known to load, bring in the runtime
+ *      (and so the registry) if the process has none;
+ *   5. map the image with MAP_FIXED_NOREPLACE; if something took the
+ *      place meanwhile (the runtime, the process itself), place again
+ *      from fresh maps and relocate for the new base, a few times; then
+ *      write the image and its registry record while the process runs;
  *   6. the transition: stop every thread, check the stacks, link the
  *      record, write the switches, resume.
  * On a failure after 5, the mapping is removed again.
@@ -88,27 +96,36 @@ static bool res_loaded(void *ctx, const char *objname)
 	return uklp_maps_find_object(s->maps, objname) != NULL;
 }
 
-/* Where the image goes: next to the object of the first function. */
-static int place(struct load *l, struct uklp_object *near, uint64_t *base)
+/* Where the image goes: next to the object of the first function, in a
+ * hole of the maps as they are now. */
+static int place(struct load *l, uint64_t *base)
 {
-	size_t total;
+	const char *oname = l->info.funcs[0].object;
+	struct uklp_maps *now;
+	struct uklp_object *near;
+	size_t total = l->img->size + PAGE_UP(l->rec_size);
 	int ret;
 
-	if (!l->img) {
-		ret = uklp_image_layout(l->elf, &l->img);
-		if (ret)
-			return ret;
-	}
-	total = l->img->size + PAGE_UP(l->rec_size);
-	ret = uklp_maps_find_free_near(l->s.maps, near->lo, near->hi, total, base);
-
+	ret = uklp_maps_read(l->s.opts->pid, &now);
 	if (ret)
-		pr_err("process %d: no free address range of %zu bytes within 2 GiB of %s",
-		       l->s.opts->pid, total, near->path);
+		return ret;
+	near = uklp_maps_find_object(now, oname);
+	if (!near) {
+		pr_err("object '%s' is not loaded in process %d", oname ? oname : "vmlinux",
+		       l->s.opts->pid);
+		ret = -ENOENT;
+	} else {
+		ret = uklp_maps_find_free_near(now, near->lo, near->hi, total, base);
+		if (ret)
+			pr_err("process %d: no free address range of %zu bytes within 2 GiB of %s",
+			       l->s.opts->pid, total, near->path);
+	}
+	uklp_maps_free(now);
 	return ret;
 }
 
-static int relocate_at(struct load *l, uint64_t base)
+/* Step 3: place and relocate once, where the image will be mapped. */
+static int place_and_relocate(struct load *l)
 {
 	struct uklp_resolver r = {
 		.ctx = &l->s,
@@ -116,13 +133,29 @@ static int relocate_at(struct load *l, uint64_t base)
 		.resolve_klp = res_klp,
 		.object_loaded = res_loaded,
 	};
+	uint64_t base;
+	int ret;
 
-	/* The layout from place() serves every base: relocation starts
-	 * again from the object's bytes each time. */
-	return uklp_image_relocate(l->img, base, &r);
+	/* The scratch area, which every remote system call uses, first:
+	 * else the kernel could put it where the image is about to go. */
+	ret = uklp_proc_scratch(l->s.proc);
+	if (!ret)
+		ret = place(l, &base);
+	/* Relocation starts again from the object's bytes each time. */
+	if (!ret)
+		ret = uklp_image_relocate(l->img, base, &r);
+	if (ret)
+		return ret;
+	uklp_patch_info_locate(&l->info, l->img);
+	for (size_t i = 0; i < l->info.nfuncs; i++) {
+		l->rec->funcs[i].new_addr = l->info.funcs[i].new_addr;
+		l->rec->funcs[i].new_size = l->info.funcs[i].new_size;
+		l->rec->funcs[i].tramp = l->info.funcs[i].new_addr;
+	}
+	return 0;
 }
 
-static int build_record(struct load *l)
+static int build_record(struct load *l, const struct uklp_opts *opts)
 {
 	struct uklp_rt_patch *p;
 	size_t n = l->info.nfuncs;
@@ -136,14 +169,14 @@ static int build_record(struct load *l)
 	if (!realpath(l->path, p->path))
 		snprintf(p->path, sizeof(p->path), "%s", l->path);
 	p->state = UKLP_RT_LOADING;
-	p->forced = l->s.opts->force;
+	p->forced = opts->force;
 	p->loaded_at = (uint64_t)time(NULL);
 	p->nfuncs = (uint32_t)n;
 	l->rec = p;
 	return 0;
 }
 
-/* Step 4: find the old functions and prepare their switches. */
+/* Step 2: find the old functions and prepare their switches. */
 static int resolve_funcs(struct load *l)
 {
 	struct uklp_session *s = &l->s;
@@ -182,9 +215,6 @@ static int resolve_funcs(struct load *l)
 		f->old_sympos = pf->old_sympos;
 		f->old_addr = sym->value + o->bias;
 		f->old_size = sym->size;
-		f->new_addr = pf->new_addr;
-		f->new_size = pf->new_size;
-		f->tramp = pf->new_addr;
 		for (size_t j = 0; j < i; j++) {
 			if (l->rec->funcs[j].old_addr == f->old_addr) {
 				pr_err("function '%s' in object '%s' is replaced twice in patch '%s'",
@@ -195,11 +225,41 @@ static int resolve_funcs(struct load *l)
 		ret = uklp_switch_prepare(s, f);
 		if (ret)
 			return ret;
-		pr_debug("%s:%s,%lu at 0x%llx (%llu bytes) -> 0x%llx", oname, f->old_name,
+		pr_debug("%s:%s,%lu at 0x%llx (%llu bytes)", oname, f->old_name,
 			 pf->old_sympos, (unsigned long long)f->old_addr,
-			 (unsigned long long)f->old_size, (unsigned long long)f->new_addr);
+			 (unsigned long long)f->old_size);
 	}
 	return 0;
+}
+
+/* Places tried for one mapping before giving up. */
+#define MAP_TRIES 8
+
+/* A page next to object o, from the maps as they are now (the image was
+ * just mapped), taken with MAP_FIXED_NOREPLACE. */
+static int map_tramp_page(struct load *l, const struct uklp_object *o, uint64_t *page)
+{
+	struct uklp_session *s = &l->s;
+	int ret = -EEXIST;
+
+	for (int i = 0; i < MAP_TRIES && ret == -EEXIST; i++) {
+		struct uklp_maps *now;
+
+		ret = uklp_maps_read(s->opts->pid, &now);
+		if (ret)
+			return ret;
+		ret = uklp_maps_find_free_near(now, o->lo, o->hi, PAGE, page);
+		uklp_maps_free(now);
+		if (ret) {
+			pr_err("process %d: no room for a trampoline near %s", s->opts->pid, o->path);
+			return ret;
+		}
+		ret = uklp_remote_mmap(s, *page, PAGE, PROT_READ | PROT_WRITE, page);
+	}
+	if (ret == -EEXIST)
+		pr_err("process %d: no room for a trampoline near %s: the process kept mapping memory where uklp chose to put it",
+		       s->opts->pid, o->path);
+	return ret;
 }
 
 /*
@@ -246,20 +306,7 @@ static int add_trampolines(struct load *l)
 			}
 		}
 		if (!slot) {
-			struct uklp_maps *now;
-
-			/* The image was just mapped: ask the kernel again
-			 * what is free. */
-			ret = uklp_maps_read(s->opts->pid, &now);
-			if (ret)
-				return ret;
-			ret = uklp_maps_find_free_near(now, o->lo, o->hi, PAGE, &page);
-			uklp_maps_free(now);
-			if (ret) {
-				pr_err("process %d: no room for a trampoline near %s", s->opts->pid, o->path);
-				return ret;
-			}
-			ret = uklp_remote_mmap(s, page, PAGE, PROT_READ | PROT_WRITE, &page);
+			ret = map_tramp_page(l, o, &page);
 			if (ret)
 				return ret;
 			l->rec->regions[l->rec->nregions].addr = page;
@@ -284,7 +331,11 @@ static int add_trampolines(struct load *l)
 	return 0;
 }
 
-/* Step 5: map, write, protect. */
+/*
+ * Step 5: map, write, protect.  The place was chosen from the maps of a
+ * moment ago; if something took it since (the runtime's dlopen, a thread
+ * of the process), place again from fresh maps and relocate for there.
+ */
 static int map_image(struct load *l)
 {
 	struct uklp_session *s = &l->s;
@@ -293,7 +344,21 @@ static int map_image(struct load *l)
 	uint64_t addr;
 	int ret;
 
-	ret = uklp_remote_mmap(s, img->base, total, PROT_READ | PROT_WRITE, &addr);
+	for (int i = 0;; i++) {
+		ret = uklp_remote_mmap(s, img->base, total, PROT_READ | PROT_WRITE, &addr);
+		if (ret != -EEXIST)
+			break;
+		if (i + 1 == MAP_TRIES) {
+			pr_err("process %d: no place for patch '%s' after %d tries: the process kept mapping memory where uklp chose to put it",
+			       s->opts->pid, l->name, MAP_TRIES);
+			return ret;
+		}
+		pr_debug("process %d: 0x%llx is taken now, placing patch '%s' again",
+			 s->opts->pid, (unsigned long long)img->base, l->name);
+		ret = place_and_relocate(l);
+		if (ret)
+			return ret;
+	}
 	if (ret)
 		return ret;
 	l->rec->regions[0].addr = addr;
@@ -420,22 +485,41 @@ static void load_free(struct load *l)
 	uelf_close(l->elf);
 }
 
+/* The recs array gets one spare slot for this patch (func stack).  After
+ * the runtime came in: reading its registry rebuilds the array. */
+static int spare_rec(struct uklp_session *s)
+{
+	struct uklp_rec *n = realloc(s->recs, (s->nrecs + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	s->recs = n;
+	memset(&n[s->nrecs], 0, sizeof(*n));
+	return 0;
+}
+
 int uklp_load(const struct uklp_opts *opts, const char *path)
 {
 	struct load l = { .path = path };
-	struct uklp_object *near;
-	uint64_t base;
 	int ret;
 
+	/* 1. The patch object alone. */
 	ret = uklp_patch_name(path, l.name, sizeof(l.name));
 	if (ret)
 		return ret;
 	ret = uelf_open(path, &l.elf);
+	if (!ret)
+		ret = uklp_patch_check_elf(l.elf);
+	if (!ret)
+		ret = uklp_image_layout(l.elf, &l.img);
+	if (!ret)
+		ret = uklp_patch_read_info(l.elf, l.img, &l.info);
+	if (!ret)
+		ret = build_record(&l, opts);
 	if (ret)
 		goto out;
-	ret = uklp_patch_check_elf(l.elf);
-	if (ret)
-		goto out;
+
+	/* 2. What the process has, read only. */
 	ret = uklp_session_open(&l.s, opts);
 	if (ret)
 		goto out;
@@ -445,58 +529,25 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	ret = uklp_registry_check_new(&l.s, l.name);
 	if (ret)
 		goto out;
-	ret = uklp_registry_ensure_runtime(&l.s);
-	if (ret)
-		goto out;
-	/* The recs array gets one spare slot for this patch (func stack). */
-	{
-		struct uklp_rec *n = realloc(l.s.recs, (l.s.nrecs + 1) * sizeof(*n));
-
-		if (!n) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		l.s.recs = n;
-		memset(&n[l.s.nrecs], 0, sizeof(*n));
-	}
-
-	/*
-	 * Pointers in the descriptor are only known after relocation, and
-	 * where to relocate depends on which object the patch replaces
-	 * functions of: relocate once for a place next to the executable,
-	 * read the descriptor, then place and relocate for good.
-	 */
-	near = &l.s.maps->objs[0];
-	ret = place(&l, near, &base);
-	if (!ret)
-		ret = relocate_at(&l, base);
-	if (!ret)
-		ret = uklp_patch_read_info(l.elf, l.img, &l.info);
-	if (!ret)
-		ret = build_record(&l);
-	if (ret)
-		goto out;
-	if (l.info.nfuncs && l.info.funcs[0].object) {
-		near = uklp_maps_find_object(l.s.maps, l.info.funcs[0].object);
-		if (!near) {
-			pr_err("object '%s' is not loaded in process %d (patching objects that load later is not supported yet)",
-			       l.info.funcs[0].object, opts->pid);
-			ret = -ENOENT;
-			goto out;
-		}
-	}
-	ret = place(&l, near, &base);
-	if (!ret)
-		ret = relocate_at(&l, base);
-	if (ret)
-		goto out;
-	uklp_patch_info_free(&l.info);
-	ret = uklp_patch_read_info(l.elf, l.img, &l.info);
-	if (ret)
-		goto out;
 	ret = resolve_funcs(&l);
+	if (!ret)
+		ret = uklp_registry_runtime_check(&l.s);
 	if (ret)
 		goto out;
+
+	/* 3. A place, and the relocations for it. */
+	ret = place_and_relocate(&l);
+	if (ret)
+		goto out;
+
+	/* 4. The patch loads: the runtime may come in now. */
+	ret = uklp_registry_ensure_runtime(&l.s);
+	if (!ret)
+		ret = spare_rec(&l.s);
+	if (ret)
+		goto out;
+
+	/* 5. Map and write; 6. switch. */
 	ret = map_image(&l);
 	if (!ret)
 		ret = add_trampolines(&l);

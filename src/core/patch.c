@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The patch descriptor: struct uklp_patch_desc in section .uklp.patch,
- * pointing at the author's struct klp_patch.  Read from the relocated
- * local image, so every pointer is already a target address that
- * uklp_image_at() maps back to local bytes.
+ * pointing at the author's struct klp_patch.
+ *
+ * It is read from the object itself, before the image has a place: a
+ * pointer field of the descriptor is the R_X86_64_64 relocation at its
+ * offset, whose symbol (a section symbol, or a symbol defined in the
+ * patch) plus addend names a section and an offset in it.  Where the
+ * patch goes depends on what the descriptor says it replaces, so reading
+ * it must not depend on where the patch goes; and relocating just to read
+ * it would refuse a valid patch whose references reach from the right
+ * place only (a -fno-pic patch of a library function that reads a library
+ * variable).
  */
+#include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +27,7 @@
 #include "loader/loader.h"
 
 #define MAX_ENTRIES 65536
+#define MAX_STR 4096
 
 int uklp_patch_name(const char *path, char *out, size_t outlen)
 {
@@ -56,74 +66,273 @@ int uklp_patch_check_elf(struct uelf *e)
 	return 0;
 }
 
-static int read_str(const struct uklp_image *img, const char *path, uint64_t addr,
-		    const char *what, char **out)
-{
-	const char *p;
-	size_t len = 0;
+/* ---- following the object's relocations ---- */
 
-	if (!addr) {
-		*out = NULL;
+/* A place in the patch object. */
+struct loc {
+	const struct uelf_section *sec;
+	uint64_t off;
+};
+
+struct reader {
+	struct uelf *e;
+	const struct uklp_image *img;	/* laid out: which sections load */
+	struct uelf_rela **relas;	/* per section index, read on demand */
+	size_t *nrelas;
+	bool *have;
+};
+
+static int reader_init(struct reader *r, struct uelf *e, const struct uklp_image *img)
+{
+	size_t n = e->nsections ? e->nsections : 1;
+
+	r->e = e;
+	r->img = img;
+	r->relas = calloc(n, sizeof(*r->relas));
+	r->nrelas = calloc(n, sizeof(*r->nrelas));
+	r->have = calloc(n, sizeof(*r->have));
+	return r->relas && r->nrelas && r->have ? 0 : -ENOMEM;
+}
+
+static void reader_free(struct reader *r)
+{
+	for (size_t i = 0; r->relas && i < r->e->nsections; i++)
+		free(r->relas[i]);
+	free(r->relas);
+	free(r->nrelas);
+	free(r->have);
+}
+
+static bool loaded(const struct reader *r, const struct uelf_section *sec)
+{
+	return sec && sec->idx < r->e->nsections && r->img->sec_off[sec->idx] != UINT64_MAX;
+}
+
+/* Every relocation that applies to sec, from all its RELA sections. */
+static int sec_relas(struct reader *r, const struct uelf_section *sec,
+		     const struct uelf_rela **out, size_t *n)
+{
+	size_t i = sec->idx;
+
+	if (!r->have[i]) {
+		for (size_t k = 1; k < r->e->nsections; k++) {
+			const struct uelf_section *rs = &r->e->sections[k];
+			struct uelf_rela *v = NULL, *all;
+			size_t m = 0;
+			int ret;
+
+			if (rs->sh.sh_type != SHT_RELA || rs->target != sec)
+				continue;
+			ret = uelf_read_relas(r->e, rs, &v, &m);
+			if (ret)
+				return ret;
+			all = realloc(r->relas[i], (r->nrelas[i] + m + 1) * sizeof(*all));
+			if (!all) {
+				free(v);
+				return -ENOMEM;
+			}
+			if (m)
+				memcpy(all + r->nrelas[i], v, m * sizeof(*v));
+			free(v);
+			r->relas[i] = all;
+			r->nrelas[i] += m;
+		}
+		r->have[i] = true;
+	}
+	*out = r->relas[i];
+	*n = r->nrelas[i];
+	return 0;
+}
+
+static int rd_bytes(struct loc at, void *buf, size_t len)
+{
+	const struct uelf_section *s = at.sec;
+
+	if (at.off > s->sh.sh_size || len > s->sh.sh_size - at.off)
+		return -ERANGE;
+	if (s->sh.sh_type == SHT_NOBITS || !s->data || !s->data->d_buf) {
+		memset(buf, 0, len);
 		return 0;
 	}
-	/* Bounded: the string must end inside the image. */
-	while ((p = uklp_image_at(img, addr + len, 1)) && *p && len < 4096)
-		len++;
-	if (!p || *p) {
-		pr_err("%s: %s points outside the patch (0x%llx)", path, what,
-		       (unsigned long long)addr);
+	if (at.off + len > s->data->d_size)
+		return -ERANGE;
+	memcpy(buf, (const uint8_t *)s->data->d_buf + at.off, len);
+	return 0;
+}
+
+/* Whether a relocation writes into [off, off+len). */
+static bool overlaps(const struct uelf_rela *rel, uint64_t off, size_t len)
+{
+	size_t w = uklp_reloc_width(rel->type);
+
+	if (rel->type == R_X86_64_NONE)
+		return false;
+	if (!w)
+		w = 8;		/* a type uklp does not apply: assume the widest */
+	return rel->offset + w > off && rel->offset < off + len;
+}
+
+/* Whether [at, at+len) is zero bytes that no relocation fills in. */
+static int rd_zero(struct reader *r, struct loc at, size_t len, bool *zero)
+{
+	const struct uelf_rela *v;
+	uint8_t buf[sizeof(struct klp_func) > sizeof(struct klp_object) ?
+		    sizeof(struct klp_func) : sizeof(struct klp_object)];
+	size_t n;
+	int ret;
+
+	if (len > sizeof(buf))
+		return -EINVAL;
+	ret = rd_bytes(at, buf, len);
+	if (!ret)
+		ret = sec_relas(r, at.sec, &v, &n);
+	if (ret)
+		return ret;
+	*zero = true;
+	for (size_t i = 0; i < len; i++)
+		if (buf[i])
+			*zero = false;
+	for (size_t i = 0; i < n; i++)
+		if (overlaps(&v[i], at.off, len))
+			*zero = false;
+	return 0;
+}
+
+/*
+ * The pointer at `at`: NULL (zero bytes, no relocation), or the place in
+ * the patch its R_X86_64_64 relocation names.  Anything else (a pointer
+ * out of the patch, a constant address) is refused, naming `what`.
+ */
+static int rd_ptr(struct reader *r, struct loc at, const char *what,
+		  struct loc *out, bool *null)
+{
+	const struct uelf_rela *v, *rel = NULL;
+	uint64_t raw;
+	size_t n;
+	int ret;
+
+	ret = sec_relas(r, at.sec, &v, &n);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		if (!overlaps(&v[i], at.off, 8))
+			continue;
+		if (v[i].offset != at.off || v[i].type != R_X86_64_64 || rel) {
+			pr_err("%s: %s is not a plain pointer (relocation %s at %s+0x%llx)",
+			       r->e->path, what, uklp_reloc_name(v[i].type), at.sec->name,
+			       (unsigned long long)v[i].offset);
+			return -EINVAL;
+		}
+		rel = &v[i];
+	}
+	*null = false;
+	if (rel) {
+		const struct uelf_symbol *s = rel->sym;
+
+		if (!s || !s->sec || !loaded(r, s->sec)) {
+			pr_err("%s: %s points outside the patch (to '%s')", r->e->path, what,
+			       s && s->name && *s->name ? s->name : "?");
+			return -EINVAL;
+		}
+		out->sec = s->sec;
+		out->off = s->sym.st_value + (uint64_t)rel->addend;
+		if (out->off > s->sec->sh.sh_size) {
+			pr_err("%s: %s points past the end of section '%s'", r->e->path, what,
+			       s->sec->name);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	ret = rd_bytes(at, &raw, sizeof(raw));
+	if (ret)
+		return ret;
+	if (raw) {
+		pr_err("%s: %s points outside the patch (0x%llx)", r->e->path, what,
+		       (unsigned long long)raw);
 		return -EINVAL;
 	}
-	*out = strndup(uklp_image_at(img, addr, 1), len);
-	return *out ? 0 : -ENOMEM;
+	*null = true;
+	return 0;
 }
 
-#define AT(img, addr, type) ((const type *)uklp_image_at(img, addr, sizeof(type)))
-
-static bool zero(const void *p, size_t n)
+static struct loc field(struct loc at, size_t off)
 {
-	const unsigned char *c = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (c[i])
-			return false;
-	return true;
+	at.off += off;
+	return at;
 }
 
-/* The new function: inside the patch's text, with a size from its symbol. */
-static int new_func_size(struct uelf *e, const struct uklp_image *img,
-			 uint64_t addr, const char *name, uint64_t *size)
+/* A C string the pointer at `at` points to, or NULL for a NULL pointer. */
+static int rd_str(struct reader *r, struct loc at, const char *what, char **out)
 {
-	for (size_t i = 0; i < e->nsymbols; i++) {
-		const struct uelf_symbol *s = &e->symbols[i];
+	struct loc s;
+	bool null;
+	int ret = rd_ptr(r, at, what, &s, &null);
+	char c = 1;
+	size_t len;
 
-		if (s->type != STT_FUNC || !s->sec || img->sec_off[s->sec->idx] == UINT64_MAX)
-			continue;
-		if (img->base + img->sec_off[s->sec->idx] + s->sym.st_value == addr) {
+	*out = NULL;
+	if (ret || null)
+		return ret;
+	/* Bounded: the string must end inside its section. */
+	for (len = 0; len < MAX_STR; len++) {
+		if (rd_bytes(field(s, len), &c, 1) || !c)
+			break;
+	}
+	if (c) {
+		pr_err("%s: %s does not end inside section '%s'", r->e->path, what, s.sec->name);
+		return -EINVAL;
+	}
+	*out = malloc(len + 1);
+	if (!*out)
+		return -ENOMEM;
+	return rd_bytes(s, *out, len + 1);
+}
+
+/* ---- the descriptor ---- */
+
+/* The new function: a function symbol of the patch's text at that place. */
+static int new_func_size(struct reader *r, struct loc at, const char *name, uint64_t *size)
+{
+	for (size_t i = 0; i < r->e->nsymbols; i++) {
+		const struct uelf_symbol *s = &r->e->symbols[i];
+
+		if (s->type == STT_FUNC && s->sec == at.sec && s->sym.st_value == at.off) {
 			*size = s->sym.st_size ? s->sym.st_size : 1;
 			return 0;
 		}
 	}
-	pr_err("%s: new_func of '%s' (0x%llx) is not a function of the patch", e->path,
-	       name, (unsigned long long)addr);
+	pr_err("%s: new_func of '%s' (%s+0x%llx) is not a function of the patch", r->e->path,
+	       name, at.sec->name, (unsigned long long)at.off);
 	return -EINVAL;
 }
 
-static int read_funcs(struct uelf *e, const struct uklp_image *img,
-		      uint64_t addr, const char *objname, struct uklp_patch_info *info)
+/* The end marker, or one more entry: the array must not run off its section. */
+static int next_entry(struct reader *r, struct loc at, size_t size, const char *what,
+		      bool *end)
 {
-	for (size_t i = 0;; i++, addr += sizeof(struct klp_func)) {
-		const struct klp_func *f = AT(img, addr, struct klp_func);
+	int ret = rd_zero(r, at, size, end);
+
+	if (ret == -ERANGE)
+		pr_err("%s: %s runs out of the patch (missing the { } end marker?)",
+		       r->e->path, what);
+	return ret;
+}
+
+static int read_funcs(struct reader *r, struct loc at, const char *objname,
+		      struct uklp_patch_info *info)
+{
+	char what[64 + 256];
+
+	snprintf(what, sizeof(what), "funcs array of object '%s'", objname);
+	for (size_t i = 0;; i++, at.off += sizeof(struct klp_func)) {
 		struct uklp_patch_func *pf, *n;
+		struct loc nf;
+		bool end, null;
 		int ret;
 
-		if (!f) {
-			pr_err("%s: funcs array of object '%s' runs out of the patch (missing the { } end marker?)",
-			       e->path, objname);
-			return -EINVAL;
-		}
-		if (zero(f, sizeof(*f)))
-			return 0;
+		ret = next_entry(r, at, sizeof(struct klp_func), what, &end);
+		if (ret || end)
+			return ret;
 		if (i >= MAX_ENTRIES)
 			return -E2BIG;
 		n = realloc(info->funcs, (info->nfuncs + 1) * sizeof(*n));
@@ -137,100 +346,157 @@ static int read_funcs(struct uelf *e, const struct uklp_image *img,
 			if (!pf->object)
 				return -ENOMEM;
 		}
-		ret = read_str(img, e->path, (uint64_t)(uintptr_t)f->old_name, "old_name", &pf->old_name);
+		ret = rd_str(r, field(at, offsetof(struct klp_func, old_name)), "old_name",
+			     &pf->old_name);
 		if (ret)
 			return ret;
 		if (!pf->old_name) {
-			pr_err("%s: a function of object '%s' has no old_name", e->path, objname);
+			pr_err("%s: a function of object '%s' has no old_name", r->e->path, objname);
 			return -EINVAL;
 		}
-		if (!f->new_func) {
-			pr_err("%s: function '%s' of object '%s' has no new_func", e->path,
+		ret = rd_ptr(r, field(at, offsetof(struct klp_func, new_func)), "new_func", &nf,
+			     &null);
+		if (ret)
+			return ret;
+		if (null) {
+			pr_err("%s: function '%s' of object '%s' has no new_func", r->e->path,
 			       pf->old_name, objname);
 			return -EINVAL;
 		}
-		pf->old_sympos = f->old_sympos;
-		pf->new_addr = (uint64_t)(uintptr_t)f->new_func;
-		ret = new_func_size(e, img, pf->new_addr, pf->old_name, &pf->new_size);
+		ret = rd_bytes(field(at, offsetof(struct klp_func, old_sympos)),
+			       &pf->old_sympos, sizeof(pf->old_sympos));
+		if (ret)
+			return ret;
+		pf->new_sec = nf.sec->idx;
+		pf->new_off = nf.off;
+		ret = new_func_size(r, nf, pf->old_name, &pf->new_size);
 		if (ret)
 			return ret;
 	}
 }
 
-int uklp_patch_read_info(struct uelf *e, const struct uklp_image *img,
-			 struct uklp_patch_info *info)
+static int read_objects(struct reader *r, struct loc at, struct uklp_patch_info *info)
 {
-	const struct uelf_section *sec = uelf_find_section(e, ".uklp.patch");
-	const struct uklp_patch_desc *d;
-	const struct klp_patch *p;
-	uint64_t objs;
-	int ret;
-
-	memset(info, 0, sizeof(*info));
-	if (!sec || img->sec_off[sec->idx] == UINT64_MAX)
-		return -ENOEXEC;
-	d = AT(img, img->base + img->sec_off[sec->idx], struct uklp_patch_desc);
-	if (!d || d->magic != UKLP_PATCH_MAGIC) {
-		pr_err("%s: .uklp.patch holds no patch descriptor", e->path);
-		return -ENOEXEC;
-	}
-	if (d->abi_version != UKLP_ABI_VERSION) {
-		pr_err("%s: built for uklp ABI version %u, this uklp loads version %u; rebuild the patch",
-		       e->path, d->abi_version, UKLP_ABI_VERSION);
-		return -ENOEXEC;
-	}
-	info->patch_addr = (uint64_t)(uintptr_t)d->patch;
-	p = AT(img, info->patch_addr, struct klp_patch);
-	if (!p) {
-		pr_err("%s: KLP_PATCH() does not point at a struct klp_patch of the patch", e->path);
-		return -EINVAL;
-	}
-	if (p->states || p->replace) {
-		pr_err("%s: %s is not supported by this uklp yet", e->path,
-		       p->states ? "klp_patch.states" : "klp_patch.replace");
-		return -ENOTSUP;
-	}
-	if (!p->objs) {
-		pr_err("%s: struct klp_patch has no objs", e->path);
-		return -EINVAL;
-	}
-	objs = (uint64_t)(uintptr_t)p->objs;
-	for (;; objs += sizeof(struct klp_object)) {
-		const struct klp_object *o = AT(img, objs, struct klp_object);
+	for (size_t i = 0;; i++, at.off += sizeof(struct klp_object)) {
+		struct loc funcs;
 		char *name = NULL;
+		const char *oname;
+		bool end, null;
+		int ret;
 
-		if (!o) {
-			pr_err("%s: objs array runs out of the patch (missing the { } end marker?)", e->path);
-			return -EINVAL;
-		}
-		if (zero(o, sizeof(*o)))
-			break;
-		ret = read_str(img, e->path, (uint64_t)(uintptr_t)o->name, "klp_object.name", &name);
+		ret = next_entry(r, at, sizeof(struct klp_object), "objs array", &end);
+		if (ret || end)
+			return ret;
+		if (i >= MAX_ENTRIES)
+			return -E2BIG;
+		ret = rd_str(r, field(at, offsetof(struct klp_object, name)), "klp_object.name",
+			     &name);
 		if (ret)
 			return ret;
-		if (!zero(&o->callbacks, sizeof(o->callbacks))) {
+		oname = name ? name : "vmlinux";
+		ret = rd_zero(r, field(at, offsetof(struct klp_object, callbacks)),
+			      sizeof(struct klp_callbacks), &null);
+		if (!ret && !null) {
 			pr_err("%s: callbacks of object '%s' are not supported by this uklp yet",
-			       e->path, name ? name : "vmlinux");
-			free(name);
-			return -ENOTSUP;
+			       r->e->path, oname);
+			ret = -ENOTSUP;
 		}
-		if (!o->funcs) {
-			pr_err("%s: object '%s' has no funcs", e->path, name ? name : "vmlinux");
-			free(name);
-			return -EINVAL;
+		if (!ret)
+			ret = rd_ptr(r, field(at, offsetof(struct klp_object, funcs)), "klp_object.funcs",
+				     &funcs, &null);
+		if (!ret && null) {
+			pr_err("%s: object '%s' has no funcs", r->e->path, oname);
+			ret = -EINVAL;
 		}
-		ret = read_funcs(e, img, (uint64_t)(uintptr_t)o->funcs,
-				 name ? name : "vmlinux", info);
+		if (!ret)
+			ret = read_funcs(r, funcs, oname, info);
 		free(name);
 		if (ret)
 			return ret;
 		info->nobjs++;
 	}
+}
+
+static int read_patch(struct reader *r, struct uklp_patch_info *info)
+{
+	const struct uelf_section *sec = uelf_find_section(r->e, ".uklp.patch");
+	struct uklp_patch_desc d;
+	struct loc at = { sec, 0 }, p, objs;
+	bool null, states_null, replace_zero;
+	int ret;
+
+	if (!loaded(r, sec) || rd_bytes(at, &d, sizeof(d)) || d.magic != UKLP_PATCH_MAGIC) {
+		pr_err("%s: .uklp.patch holds no patch descriptor", r->e->path);
+		return -ENOEXEC;
+	}
+	if (d.abi_version != UKLP_ABI_VERSION) {
+		pr_err("%s: built for uklp ABI version %u, this uklp loads version %u; rebuild the patch",
+		       r->e->path, d.abi_version, UKLP_ABI_VERSION);
+		return -ENOEXEC;
+	}
+	ret = rd_ptr(r, field(at, offsetof(struct uklp_patch_desc, patch)), "KLP_PATCH()", &p,
+		     &null);
+	if (ret)
+		return ret;
+	if (null || p.off + sizeof(struct klp_patch) > p.sec->sh.sh_size) {
+		pr_err("%s: KLP_PATCH() does not point at a struct klp_patch of the patch", r->e->path);
+		return -EINVAL;
+	}
+	info->patch_sec = p.sec->idx;
+	info->patch_off = p.off;
+	ret = rd_zero(r, field(p, offsetof(struct klp_patch, states)),
+		      sizeof(((struct klp_patch *)0)->states), &states_null);
+	if (!ret)
+		ret = rd_zero(r, field(p, offsetof(struct klp_patch, replace)),
+			      sizeof(((struct klp_patch *)0)->replace), &replace_zero);
+	if (ret)
+		return ret;
+	if (!states_null || !replace_zero) {
+		pr_err("%s: %s is not supported by this uklp yet", r->e->path,
+		       !states_null ? "klp_patch.states" : "klp_patch.replace");
+		return -ENOTSUP;
+	}
+	ret = rd_ptr(r, field(p, offsetof(struct klp_patch, objs)), "klp_patch.objs", &objs, &null);
+	if (ret)
+		return ret;
+	if (null) {
+		pr_err("%s: struct klp_patch has no objs", r->e->path);
+		return -EINVAL;
+	}
+	ret = read_objects(r, objs, info);
+	if (ret)
+		return ret;
 	if (!info->nfuncs) {
-		pr_err("%s: the patch replaces no function", e->path);
+		pr_err("%s: the patch replaces no function", r->e->path);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int uklp_patch_read_info(struct uelf *e, const struct uklp_image *img,
+			 struct uklp_patch_info *info)
+{
+	struct reader r;
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	ret = reader_init(&r, e, img);
+	if (!ret)
+		ret = read_patch(&r, info);
+	reader_free(&r);
+	if (ret)
+		uklp_patch_info_free(info);
+	return ret;
+}
+
+void uklp_patch_info_locate(struct uklp_patch_info *info, const struct uklp_image *img)
+{
+	info->patch_addr = img->base + img->sec_off[info->patch_sec] + info->patch_off;
+	for (size_t i = 0; i < info->nfuncs; i++) {
+		struct uklp_patch_func *pf = &info->funcs[i];
+
+		pf->new_addr = img->base + img->sec_off[pf->new_sec] + pf->new_off;
+	}
 }
 
 void uklp_patch_info_free(struct uklp_patch_info *info)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reading a patch object's descriptor (KLP_PATCH() in <uklp/livepatch.h>)
- * out of its relocated image, before anything is written to the process.
+ * out of the object and its relocations, before the patch has a place and
+ * before anything is asked of the process.
  */
 #ifndef UKLP_PATCH_H
 #define UKLP_PATCH_H
@@ -16,11 +17,16 @@ struct uklp_patch_func {
 	char *object;		/* NULL: the main executable */
 	char *old_name;
 	unsigned long old_sympos;
-	uint64_t new_addr, new_size;
+	size_t new_sec;		/* the new function: section index, */
+	uint64_t new_off;	/* offset in it */
+	uint64_t new_size;
+	uint64_t new_addr;	/* in the target, once located */
 };
 
 struct uklp_patch_info {
-	uint64_t patch_addr;	/* struct klp_patch, in the target */
+	size_t patch_sec;	/* struct klp_patch: section index, */
+	uint64_t patch_off;	/* offset in it */
+	uint64_t patch_addr;	/* in the target, once located */
 	struct uklp_patch_func *funcs;
 	size_t nfuncs;
 	size_t nobjs;
@@ -28,8 +34,11 @@ struct uklp_patch_info {
 
 /* A relocatable x86-64 object with a KLP_PATCH() descriptor. */
 int uklp_patch_check_elf(struct uelf *e);
+/* img: laid out (uklp_image_layout()), not necessarily relocated. */
 int uklp_patch_read_info(struct uelf *e, const struct uklp_image *img,
 			 struct uklp_patch_info *info);
+/* The target addresses, once img is relocated for its base. */
+void uklp_patch_info_locate(struct uklp_patch_info *info, const struct uklp_image *img);
 void uklp_patch_info_free(struct uklp_patch_info *info);
 
 #endif /* UKLP_PATCH_H */

@@ -266,6 +266,33 @@ static int call_safe(void *ctx, struct uklp_proc *p, const struct uklp_thread *t
 	return 0;
 }
 
+/* The runtime's file and the process's dlopen: looked up, not used. */
+static int runtime_how(struct uklp_session *s, char *path, size_t pathlen,
+		       uint64_t *dlopen_addr)
+{
+	int ret = runtime_path(s, path, pathlen);
+
+	if (ret)
+		return ret;
+	ret = uklp_session_find_export(s, "dlopen", dlopen_addr);
+	if (ret)
+		ret = uklp_session_find_export(s, "__libc_dlopen_mode", dlopen_addr);
+	if (ret) {
+		pr_err("process %d: no dlopen in the process (a static executable?); uklp needs the dynamic loader",
+		       s->opts->pid);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+int uklp_registry_runtime_check(struct uklp_session *s)
+{
+	char path[PATH_MAX];
+	uint64_t dlopen_addr;
+
+	return s->registry ? 0 : runtime_how(s, path, sizeof(path), &dlopen_addr);
+}
+
 int uklp_registry_ensure_runtime(struct uklp_session *s)
 {
 	char path[PATH_MAX];
@@ -274,18 +301,9 @@ int uklp_registry_ensure_runtime(struct uklp_session *s)
 
 	if (s->registry)
 		return 0;
-	ret = runtime_path(s, path, sizeof(path));
+	ret = runtime_how(s, path, sizeof(path), &dlopen_addr);
 	if (ret)
 		return ret;
-	ret = uklp_session_find_export(s, "dlopen", &dlopen_addr);
-	if (ret) {
-		ret = uklp_session_find_export(s, "__libc_dlopen_mode", &dlopen_addr);
-		if (ret) {
-			pr_err("process %d: no dlopen in the process (a static executable?); uklp needs the dynamic loader",
-			       s->opts->pid);
-			return -ENOTSUP;
-		}
-	}
 	ret = uklp_inject_runtime(s, path, dlopen_addr, &handle);
 	if (ret)
 		return ret;

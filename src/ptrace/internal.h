@@ -49,7 +49,8 @@ static inline struct uklp_ptrace_priv *uklp_priv(struct uklp_proc *p)
 
 /* What a stub does before restoring the thread. */
 enum uklp_stub_kind {
-	UKLP_STUB_SYSCALL,	/* `syscall`; number and arguments in registers */
+	UKLP_STUB_SYSCALL,	/* `syscall`; number and arguments in registers,
+				   the context popped from a block on the stack */
 	UKLP_STUB_CALL,		/* call func; arguments in registers */
 };
 
@@ -67,8 +68,16 @@ struct uklp_stub {
 
 /* Encode the stub into buf; returns its length, or 0 if cap is too small. */
 size_t uklp_stub_build(const struct uklp_stub *s, uint8_t *buf, size_t cap);
-/* Upper bound of uklp_stub_build()'s length for a kind. */
+/* Upper bound of uklp_stub_build()'s length for a kind (the length itself:
+ * it does not depend on the values). */
 size_t uklp_stub_max_len(enum uklp_stub_kind kind);
+/*
+ * UKLP_STUB_SYSCALL: the words the stub pops to restore the thread (the
+ * general registers but rsp, rflags, rsp), to be written at the stub's
+ * initial rsp, lowest address first.
+ */
+#define UKLP_STUB_BLOCK_WORDS	17
+void uklp_stub_regs_block(const struct uklp_stub *s, uint64_t block[UKLP_STUB_BLOCK_WORDS]);
 /* XCR0 of this machine minus the features xrstor must not touch. */
 uint64_t uklp_stub_xrstor_mask(const uint8_t *xsave, size_t len);
 

@@ -238,6 +238,20 @@ static int launch(struct uklp_proc *p, pid_t tid, const struct uklp_stub *s,
 
 	r.rip = s->code;
 	r.rsp = (s->ctx.rsp - 128 - STACK_MARGIN) & ~15ULL;
+	if (s->kind == UKLP_STUB_SYSCALL) {
+		/* The registers the stub pops, on the thread's own stack
+		 * below the red zone and the margin (see stub.c). */
+		uint64_t block[UKLP_STUB_BLOCK_WORDS];
+
+		uklp_stub_regs_block(s, block);
+		r.rsp -= sizeof(block);
+		ret = uklp_proc_write(p, r.rsp, block, sizeof(block));
+		if (ret) {
+			pr_err("pid %d: cannot write below the stack pointer of thread %d (0x%llx)",
+			       (int)p->pid, (int)tid, (unsigned long long)s->ctx.rsp);
+			return ret;
+		}
+	}
 	/* Not a syscall any more: the kernel must not "restart" into the
 	 * stub when the thread leaves the stop. */
 	r.orig_rax = (unsigned long long)-1;
@@ -294,10 +308,14 @@ static const struct uklp_object *pick_cave(const struct uklp_maps *m, bool data,
 		for (size_t i = 0; i < m->nobjs && !best; i++) {
 			const struct uklp_object *o = &m->objs[i];
 			size_t sz = data ? o->data_cave_size : o->cave_size;
+			size_t skip = data ? (size_t)(-o->data_cave_addr & 7) : 0;
 			bool libc = o->name && !strncmp(o->name, "libc.so", 7);
 			bool ldso = o->name && strstr(o->name, "ld-linux");
 
-			if (sz < need)
+			/* Never a cave smaller than the stub: what does not
+			 * fit would spill onto the next page, which is not
+			 * executable or not mapped, and kill the thread. */
+			if (sz < skip + need)
 				continue;
 			/* Code: main executable or libc first.  Data: libc
 			 * first (ld.so's own malloc uses its tail; the main
@@ -332,17 +350,14 @@ static int cave_syscall(struct uklp_proc *p, const struct uklp_maps *maps, long 
 	co = pick_cave(maps, false, len);
 	dobj = pick_cave(maps, true, 16);
 	if (!co || !dobj) {
-		pr_err("pid %d: no code cave of %zu bytes and data cave of 16 bytes in any object",
-		       (int)p->pid, len);
+		pr_err("pid %d: no object of the process has room for uklp's first system call: it needs %zu unused bytes at the end of an executable segment's last page (code cave) and 16 at the end of a writable one (data cave)%s%s",
+		       (int)p->pid, len, co ? "; the data cave is missing" : "",
+		       dobj ? "; the code cave is missing" : "");
 		return -ENOSPC;
 	}
 	s.code = co->cave_addr;
 	s.result = (dobj->data_cave_addr + 7) & ~7ULL;
 	s.done = s.result + 8;
-	if (s.done + 8 > dobj->data_cave_addr + dobj->data_cave_size) {
-		pr_err("pid %d: data cave of %s too small", (int)p->pid, dobj->name);
-		return -ENOSPC;
-	}
 	s.cookie = ++pv->cookie;
 
 	ret = pick_thread(p, deadline, NULL, NULL, &tid, &was);
@@ -351,6 +366,13 @@ static int cave_syscall(struct uklp_proc *p, const struct uklp_maps *maps, long 
 	t = uklp_proc_thread(p, tid);
 	uklp_regs_restarted(&t->regs, &s.ctx);
 	len = uklp_stub_build(&s, code, sizeof(code));
+	if (!len || len > co->cave_size) {
+		/* max_len is exact; this would be a bug, never a spill. */
+		pr_err("pid %d: the system call stub (%zu bytes) does not fit the code cave of %s (%zu bytes)",
+		       (int)p->pid, len, co->name, co->cave_size);
+		put_back(p, tid, was, deadline);
+		return -ENOSPC;
+	}
 
 	ret = uklp_proc_read(p, s.code, saved_code, len);
 	if (!ret)
