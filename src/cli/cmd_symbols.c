@@ -124,13 +124,18 @@ int cmd_symbols(int argc, char **argv)
 		switch (c) {
 		case 'o': so.output = optarg; break;
 		case O_MAIN: so.main = optarg; break;
-		case 'p':
-			so.pid = (int)strtol(optarg, &end, 10);
-			if (*end || so.pid <= 0) {
+		case 'p': {
+			int pid = (int)strtol(optarg, &end, 10);
+
+			if (*end || pid <= 0) {
 				fprintf(stderr, "uklp: invalid pid '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
+			if (cli_pid_twice(so.pid, optarg))
+				return EXIT_USAGE;
+			so.pid = pid;
 			break;
+		}
 		case O_DEBUG:
 			if (so.ndirs >= 16) {
 				fprintf(stderr, "uklp: too many --debug-dir\n");
