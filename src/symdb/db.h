@@ -102,12 +102,18 @@ int uklp_dbw_end(struct uklp_dbw *w);
  * main_path when given, else the first file that is ET_EXEC or has a
  * PT_INTERP program header; every other object is named by its DT_SONAME,
  * else its file name.  Symbols come from uklp_symtab (so positions are the
- * loader's).
+ * loader's).  A file with only dynamic symbols (stripped, no debug file
+ * found) is an error (-ENOENT, each one named, and no "end" line written)
+ * unless dynamic_only.
  */
 int uklp_db_write_files(FILE *f, const char *const *paths, size_t npaths,
-			const char *main_path, const char *const *debug_dirs);
-/* Every object mapped in a running process, named as the loader names it. */
-int uklp_db_write_pid(FILE *f, int pid, const char *const *debug_dirs);
+			const char *main_path, const char *const *debug_dirs,
+			bool dynamic_only);
+/* Every object mapped in a running process, named as the loader names it.
+ * A stripped main executable fails as above; stripped libraries get one
+ * warning (none with dynamic_only). */
+int uklp_db_write_pid(FILE *f, int pid, const char *const *debug_dirs,
+		      bool dynamic_only);
 
 struct uklp_kdb_opts {
 	const char *system_map;	/* System.map or a /proc/kallsyms dump */

@@ -7,7 +7,9 @@
  *   1. the file's own .symtab;
  *   2. a separate debug file with the same GNU build-id:
  *      <dir>/.build-id/xx/yyyy.debug for each debug dir given, then
- *      /usr/lib/debug;
+ *      /usr/lib/debug; else the file named by .gnu_debuglink (with its
+ *      CRC-32), next to the object, in .debug/ beside it, or under
+ *      <debug dir>/<the object's directory>/ (see debuglink.c);
  *   3. the file's .dynsym (exported symbols only; `full` is false).
  *
  * Positions follow kallsyms semantics ("sympos"): the symbols that count are
