@@ -497,6 +497,8 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	if (ret)
 		goto out;
 	ret = resolve_funcs(&l);
+	if (!ret)
+		ret = uklp_patch_check_aliases(l.img, l.rec);
 	if (ret)
 		goto out;
 	ret = map_image(&l);

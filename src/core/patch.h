@@ -11,6 +11,7 @@
 
 struct uelf;
 struct uklp_image;
+struct uklp_rt_patch;
 
 struct uklp_patch_func {
 	char *object;		/* NULL: the main executable */
@@ -31,5 +32,10 @@ int uklp_patch_check_elf(struct uelf *e);
 int uklp_patch_read_info(struct uelf *e, const struct uklp_image *img,
 			 struct uklp_patch_info *info);
 void uklp_patch_info_free(struct uklp_patch_info *info);
+/* After the functions are resolved (rec->funcs[].old_addr): refuse code of
+ * the patch that calls a replaced function by another name than its own
+ * (an alias), which would run the new function instead (alias.c). */
+int uklp_patch_check_aliases(const struct uklp_image *img,
+			     const struct uklp_rt_patch *rec);
 
 #endif /* UKLP_PATCH_H */

@@ -29,6 +29,7 @@ void uklp_image_free(struct uklp_image *img)
 		for (char **o = img->pending_objects; *o; o++)
 			free(*o);
 	free(img->pending_objects);
+	free(img->refs);
 	free(img->sec_off);
 	free(img->buf);
 	free(img);

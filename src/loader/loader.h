@@ -47,6 +47,18 @@ struct uklp_image_seg {
 	int prot;		/* PROT_READ | PROT_EXEC ... */
 };
 
+/* An applied relocation against a symbol from outside the patch (an
+ * export of the process, or a .klp.sym symbol), with what it resolved to.
+ * Kept so that checks after relocation can ask where the patch's code
+ * leads (uklp_patch_check_aliases()). */
+struct uklp_ext_ref {
+	const char *name;	/* the patch's symbol name, .klp.sym.* as written */
+	uint64_t addr;		/* S: the address the name resolved to */
+	size_t sec;		/* section of the relocated field */
+	uint64_t offset;	/* of the field in that section */
+	uint32_t type;
+};
+
 struct uklp_image {
 	struct uelf *elf;	/* the patch object (not owned) */
 	uint64_t base;		/* target address of buf[0]; 0 before relocate */
@@ -66,6 +78,10 @@ struct uklp_image {
 	 * the object is not loaded (for late patching); NULL-terminated,
 	 * never NULL itself once uklp_image_layout() succeeded. */
 	char **pending_objects;
+	/* Every applied relocation against an outside symbol, in the order
+	 * applied; reset by each uklp_image_relocate(). */
+	struct uklp_ext_ref *refs;
+	size_t nrefs, refs_cap;
 	void *priv;		/* loader internals (GOT/PLT slots...) */
 };
 

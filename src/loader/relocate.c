@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/log.h"
 #include "loader/internal.h"
 
@@ -136,6 +137,24 @@ static int check_klp_use(const struct uklp_image *img, const struct uelf_section
 	return 0;
 }
 
+/* Remember a relocation against a symbol from outside the patch. */
+static int record_ref(struct uklp_image *img, const struct uelf_section *t,
+		      const struct uelf_rela *rel, uint64_t S)
+{
+	struct uklp_ext_ref *x;
+	int ret;
+
+	if (uklp_sym_in_image(rel->sym) || !strcmp(rel->sym->name, "_GLOBAL_OFFSET_TABLE_"))
+		return 0;
+	ret = uklp_grow((void **)&img->refs, &img->refs_cap, img->nrefs + 1, sizeof(*x));
+	if (ret)
+		return ret;
+	x = &img->refs[img->nrefs++];
+	*x = (struct uklp_ext_ref){ .name = rel->sym->name, .addr = S, .sec = t->idx,
+				    .offset = rel->offset, .type = rel->type };
+	return 0;
+}
+
 static int apply_one(struct uklp_image *img, const struct uelf_section *rs,
 		     const struct uelf_rela *rel, const struct uklp_resolver *r)
 {
@@ -158,6 +177,8 @@ static int apply_one(struct uklp_image *img, const struct uelf_section *rs,
 		return ret;
 	if (s) {
 		ret = sym_addr(img, s, r, &in.S);
+		if (!ret)
+			ret = record_ref(img, t, rel, in.S);
 		if (ret)
 			return ret;
 		in.size = s->sym.st_size;
@@ -310,6 +331,7 @@ int uklp_image_relocate(struct uklp_image *img, uint64_t base,
 	for (char **o = img->pending_objects; *o; o++)
 		free(*o);
 	img->pending_objects[0] = NULL;
+	img->nrefs = 0;
 	uklp_image_reset(img);
 
 	ret = apply_all(img, r, NULL, NULL);
