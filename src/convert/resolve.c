@@ -146,6 +146,7 @@ static int decide(struct cv *c, const struct uelf_symbol *s)
 			return 0;
 		pr_err("%s: symbol '%s' not found in the symbol database %s (not exported, not in any object)",
 		       c->in->path, s->name, c->db->path);
+		cv_hint_missing(c, s->name);
 		return -ENOENT;
 	}
 	if (first->next) {

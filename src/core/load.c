@@ -115,6 +115,7 @@ static int relocate_at(struct load *l, uint64_t base)
 		.resolve_export = res_export,
 		.resolve_klp = res_klp,
 		.object_loaded = res_loaded,
+		.explain_missing = uklp_load_explain_missing,
 	};
 
 	/* The layout from place() serves every base: relocation starts

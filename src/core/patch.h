@@ -37,5 +37,9 @@ void uklp_patch_info_free(struct uklp_patch_info *info);
  * (an alias), which would run the new function instead (alias.c). */
 int uklp_patch_check_aliases(const struct uklp_image *img,
 			     const struct uklp_rt_patch *rec);
+/* uklp_resolver.explain_missing for a load (ctx: the struct uklp_session):
+ * says why the names were not found (hints.c). */
+void uklp_load_explain_missing(void *ctx, const struct uklp_image *img,
+			       const char *const *names, size_t n);
 
 #endif /* UKLP_PATCH_H */

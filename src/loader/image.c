@@ -23,6 +23,7 @@ void uklp_image_free(struct uklp_image *img)
 		free(p->common_off);
 		free(p->addr);
 		free(p->state);
+		free(p->missing);
 		free(p);
 	}
 	if (img->pending_objects)

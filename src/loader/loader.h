@@ -26,6 +26,8 @@
 
 #include "elf/elf.h"
 
+struct uklp_image;
+
 /* How the loader asks the process for symbol addresses. */
 struct uklp_resolver {
 	void *ctx;
@@ -39,6 +41,14 @@ struct uklp_resolver {
 			   unsigned long sympos, uint64_t *addr);
 	/* Whether objname is mapped in the process now. */
 	bool (*object_loaded)(void *ctx, const char *objname);
+	/* Optional.  When undefined symbols were not found among the
+	 * exports, called once with all of their names at the end of the
+	 * relocation, instead of the loader's "not found" line for each: the
+	 * caller knows the process and can say why (e.g. the object they
+	 * come from is not loaded).  The image is relocated as far as it
+	 * could be, so the patch's own data (its descriptor) is readable. */
+	void (*explain_missing)(void *ctx, const struct uklp_image *img,
+				const char *const *names, size_t n);
 };
 
 struct uklp_image_seg {

@@ -71,9 +71,15 @@ static int resolve_sym(struct uklp_image *img, const struct uelf_symbol *s,
 			*addr = 0;
 			return 0;
 		}
-		if (ret)
+		if (ret && r->explain_missing) {
+			if (uklp_grow((void **)&p->missing, &p->missing_cap, p->nmissing + 1,
+				      sizeof(*p->missing)))
+				return -ENOMEM;
+			p->missing[p->nmissing++] = s->name;
+		} else if (ret) {
 			pr_err("%s: symbol '%s' not found in symbol table", img->elf->path,
 			       s->name);
+		}
 		return ret;
 	case SHN_ABS:
 		*addr = s->sym.st_value;
@@ -312,6 +318,16 @@ static int apply_all(struct uklp_image *img, const struct uklp_resolver *r,
 	return first;
 }
 
+/* Hand the names that were not found to the resolver, once. */
+static void explain(struct uklp_image *img, const struct uklp_resolver *r)
+{
+	struct uklp_loader_priv *p = img_priv(img);
+
+	if (p->nmissing && r->explain_missing)
+		r->explain_missing(r->ctx, img, p->missing, p->nmissing);
+	p->nmissing = 0;
+}
+
 int uklp_image_relocate(struct uklp_image *img, uint64_t base,
 			const struct uklp_resolver *r)
 {
@@ -335,6 +351,7 @@ int uklp_image_relocate(struct uklp_image *img, uint64_t base,
 	uklp_image_reset(img);
 
 	ret = apply_all(img, r, NULL, NULL);
+	explain(img, r);
 	if (ret)
 		return ret;
 	return uklp_eh_build_table(img);
@@ -356,6 +373,7 @@ int uklp_image_relocate_object(struct uklp_image *img, const char *objname,
 		if (p->state[i] == SYM_FAILED)
 			p->state[i] = SYM_UNRESOLVED;
 	ret = apply_all(img, r, objname, &found);
+	explain(img, r);
 	if (ret)
 		return ret;
 	if (!found) {

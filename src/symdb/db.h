@@ -37,6 +37,7 @@
 struct uklp_db_obj {
 	const char *name;	/* klp name: "vmlinux", soname, module name */
 	const char *build_id;	/* lower-case hex, "" when unknown */
+	const char *file;	/* file its symbols came from ("# file"), or NULL */
 	size_t first, nsyms;	/* its symbols: db->syms[first .. first+nsyms) */
 };
 
@@ -92,6 +93,9 @@ void uklp_dbw_begin(struct uklp_dbw *w, FILE *f, bool kernel);
 void uklp_dbw_object(struct uklp_dbw *w, const char *name, const char *build_id,
 		     size_t nsyms);
 void uklp_dbw_sym(struct uklp_dbw *w, const struct uklp_db_sym *s);
+/* Before an object: "# file PATH", the file its symbols were read from (a
+ * comment to older readers; used for hints by convert). */
+void uklp_dbw_file(struct uklp_dbw *w, const char *path);
 /* 0, or -EINVAL (a count did not match) / -EIO. */
 int uklp_dbw_end(struct uklp_dbw *w);
 

@@ -6,6 +6,7 @@
  * a position written by convert the position the loader resolves.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,9 +40,11 @@ static char bind_letter(unsigned char bind)
 static void write_symtab(struct uklp_dbw *w, const char *name,
 			 const struct uklp_symtab *t)
 {
-	char hex[2 * sizeof(t->build_id) + 1];
+	char hex[2 * sizeof(t->build_id) + 1], real[PATH_MAX];
+	const char *from = t->debug_path ? t->debug_path : t->path;
 
 	uelf_build_id_hex(t->build_id, t->build_id_len, hex);
+	uklp_dbw_file(w, realpath(from, real) ? real : from);
 	uklp_dbw_object(w, name, hex, t->nsyms);
 	for (size_t i = 0; i < t->nsyms; i++) {
 		const struct uklp_sym *s = &t->syms[i];
