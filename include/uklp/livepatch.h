@@ -127,13 +127,49 @@ struct uklp_patch_desc {
 	struct klp_patch *patch;
 };
 
+/*
+ * Positions, not designated initializers, so that the same lines build as
+ * ISO C (C99 on, -pedantic) and as C++ (where designated initializers need
+ * C++20).
+ */
 #define KLP_PATCH(p)							\
 	__attribute__((section(".uklp.patch"), used, aligned(8)))	\
 	static const struct uklp_patch_desc __uklp_patch_desc = {	\
-		.magic = UKLP_PATCH_MAGIC,				\
-		.abi_version = UKLP_ABI_VERSION,			\
-		.patch = &(p),						\
+		UKLP_PATCH_MAGIC, UKLP_ABI_VERSION, &(p)		\
 	}
+
+/*
+ * Initializers for authors who build with -pedantic (ISO C forbids both
+ * the `{ }` end marker and storing a function in `void *new_func`) or in
+ * C++ (no designated initializers before C++20).  Every field is given,
+ * so -Wextra has nothing to say either:
+ *
+ *	static struct klp_func funcs[] = {
+ *		KLP_FUNC("answer", livepatch_answer),
+ *		KLP_FUNC_POS("helper", livepatch_helper, 2),
+ *		KLP_FUNC_END
+ *	};
+ *	static struct klp_object objs[] = {
+ *		KLP_OBJECT(NULL, funcs),	// the main executable
+ *		KLP_OBJECT_END
+ *	};
+ *	static struct klp_patch patch = KLP_PATCH_INIT(objs);
+ *	KLP_PATCH(patch);
+ *
+ * The kernel's spelling (designated initializers, `{ }`) works as well
+ * with gcc's default dialects.  __extension__ is what lets a function's
+ * address go into new_func without a -pedantic warning; the address is
+ * all uklp uses.
+ */
+#define UKLP_FUNC_ADDR(fn)	(__extension__ (void *)(fn))
+#define KLP_FUNC_POS(old, fn, sympos)					\
+	{ (old), UKLP_FUNC_ADDR(fn), (sympos), 0, 0, 0, false, false, false }
+#define KLP_FUNC(old, fn)	KLP_FUNC_POS(old, fn, 0)
+#define KLP_FUNC_END		{ 0, 0, 0, 0, 0, 0, false, false, false }
+#define KLP_OBJECT(name, funcs)						\
+	{ (name), (funcs), { 0, 0, 0, 0, false }, 0, false, false }
+#define KLP_OBJECT_END		KLP_OBJECT(0, 0)
+#define KLP_PATCH_INIT(objs)	{ (objs), 0, false, false, false }
 
 /*
  * KLP_SYMPOS(symbol, "object", position) - which of several symbols of the

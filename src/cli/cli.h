@@ -25,6 +25,9 @@ struct cli_proc_opts {
 int cli_parse(int argc, char **argv, const char *usage, bool want_json,
 	      bool want_timeout, struct cli_proc_opts *po);
 int cli_exit(int ret);
+/* A second -p (have is the pid of the first, arg the new one): message and
+ * -1, else 0. */
+int cli_pid_twice(int have, const char *arg);
 
 int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);

@@ -24,7 +24,11 @@ static const char usage[] =
 "      --main FILE        the FILE that is the main executable (default: the\n"
 "                         first ET_EXEC, or PIE with an interpreter)\n"
 "  -p, --pid PID          take the objects mapped in process PID\n"
-"      --debug-dir DIR    look for separate debug files in DIR/.build-id too\n"
+"      --debug-dir DIR    look for separate debug files in DIR/.build-id and\n"
+"                         DIR/<the object's directory>/ too\n"
+"      --dynamic-only     accept objects that have only dynamic symbols (no\n"
+"                         .symtab, no debug file): without it a stripped FILE,\n"
+"                         or the executable of PID, is an error\n"
 "      --kernel           a kernel: vmlinux from MAP, modules from DIR\n"
 "      --system-map MAP   System.map, or a copy of /proc/kallsyms\n"
 "      --modules DIR      read every *.ko under DIR (e.g. /lib/modules/VERSION)\n"
@@ -40,7 +44,7 @@ static const char usage[] =
 struct symbols_opts {
 	const char *output, *main;
 	int pid;
-	bool kernel;
+	bool kernel, dynamic_only;
 	struct uklp_kdb_opts k;
 	const char *dirs[17];
 	int ndirs;
@@ -51,9 +55,9 @@ static int produce(const struct symbols_opts *so, FILE *f, char **files, int nfi
 	if (so->kernel)
 		return uklp_db_write_kernel(f, &so->k);
 	if (so->pid)
-		return uklp_db_write_pid(f, so->pid, so->dirs);
+		return uklp_db_write_pid(f, so->pid, so->dirs, so->dynamic_only);
 	return uklp_db_write_files(f, (const char *const *)files, (size_t)nfiles,
-				   so->main, so->dirs);
+				   so->main, so->dirs, so->dynamic_only);
 }
 
 static int run(const struct symbols_opts *so, char **files, int nfiles)
@@ -99,12 +103,13 @@ static int run(const struct symbols_opts *so, char **files, int nfiles)
 
 int cmd_symbols(int argc, char **argv)
 {
-	enum { O_MAIN = 256, O_DEBUG, O_KERNEL, O_MAP, O_MODULES, O_SYMVERS, O_BUILDID };
+	enum { O_MAIN = 256, O_DEBUG, O_KERNEL, O_MAP, O_MODULES, O_SYMVERS, O_BUILDID, O_DYNONLY };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "main", required_argument, NULL, O_MAIN },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "debug-dir", required_argument, NULL, O_DEBUG },
+		{ "dynamic-only", no_argument, NULL, O_DYNONLY },
 		{ "kernel", no_argument, NULL, O_KERNEL },
 		{ "system-map", required_argument, NULL, O_MAP },
 		{ "modules", required_argument, NULL, O_MODULES },
@@ -124,13 +129,18 @@ int cmd_symbols(int argc, char **argv)
 		switch (c) {
 		case 'o': so.output = optarg; break;
 		case O_MAIN: so.main = optarg; break;
-		case 'p':
-			so.pid = (int)strtol(optarg, &end, 10);
-			if (*end || so.pid <= 0) {
+		case 'p': {
+			int pid = (int)strtol(optarg, &end, 10);
+
+			if (*end || pid <= 0) {
 				fprintf(stderr, "uklp: invalid pid '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
+			if (cli_pid_twice(so.pid, optarg))
+				return EXIT_USAGE;
+			so.pid = pid;
 			break;
+		}
 		case O_DEBUG:
 			if (so.ndirs >= 16) {
 				fprintf(stderr, "uklp: too many --debug-dir\n");
@@ -139,6 +149,7 @@ int cmd_symbols(int argc, char **argv)
 			so.dirs[so.ndirs++] = optarg;
 			break;
 		case O_KERNEL: so.kernel = true; break;
+		case O_DYNONLY: so.dynamic_only = true; break;
 		case O_MAP: so.k.system_map = optarg; break;
 		case O_MODULES: so.k.modules_dir = optarg; break;
 		case O_SYMVERS: so.k.symvers = optarg; break;

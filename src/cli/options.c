@@ -8,6 +8,17 @@
 #include "cli/cli.h"
 #include "common/log.h"
 
+/* Only the last of several -p used to count, so that `-p A -p B` left A
+ * unpatched and said nothing: one command acts on one process. */
+int cli_pid_twice(int have, const char *arg)
+{
+	if (!have)
+		return 0;
+	fprintf(stderr, "uklp: -p given twice (%d and %s): uklp acts on one process at a time; run it once for each process\n",
+		have, arg);
+	return -1;
+}
+
 int cli_parse(int argc, char **argv, const char *usage, bool want_json,
 	      bool want_timeout, struct cli_proc_opts *po)
 {
@@ -32,14 +43,20 @@ int cli_parse(int argc, char **argv, const char *usage, bool want_json,
 		char *end;
 
 		switch (c) {
-		case 'p':
+		case 'p': {
+			pid_t pid;
+
 			errno = 0;
-			po->o.pid = (pid_t)strtol(optarg, &end, 10);
-			if (errno || *end || po->o.pid <= 0) {
+			pid = (pid_t)strtol(optarg, &end, 10);
+			if (errno || *end || pid <= 0) {
 				fprintf(stderr, "uklp: invalid pid '%s'\n", optarg);
 				return -2;
 			}
+			if (cli_pid_twice(po->o.pid, optarg))
+				return -2;
+			po->o.pid = pid;
 			break;
+		}
 		case 't':
 			po->o.timeout = strtod(optarg, &end);
 			if (*end || !(po->o.timeout >= 0) || !want_timeout) {

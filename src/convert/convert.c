@@ -30,6 +30,11 @@ static int check_input(const struct cv *c)
 		pr_err("%s: no section headers: truncated or corrupt ELF file", e->path);
 		return -EINVAL;
 	}
+	if (uelf_is_slim_lto(e)) {
+		pr_err("%s: GCC LTO bytecode (built with -flto), not machine code: build the patch with -fno-lto",
+		       e->path);
+		return -EINVAL;
+	}
 	if (!e->symtab || e->symtab->sh.sh_type != SHT_SYMTAB) {
 		pr_err("%s: no symbol table (.symtab)", e->path);
 		return -EINVAL;

@@ -41,6 +41,8 @@ const struct uklp_sympos *cv_find_annotation(const struct cv *c, const char *nam
 int cv_resolve(struct cv *c);
 /* Write the converted object to fd (path for messages). */
 int cv_emit(struct cv *c, int fd, const char *path);
+/* hints.c: after "not found": compiler-made copies, or inlined. */
+void cv_hint_missing(const struct cv *c, const char *name);
 /* Relocation sections the converter rewrites (not .klp.rela, not of a
  * dropped section). */
 bool cv_rela_in_scope(const struct cv *c, const struct uelf_section *s);

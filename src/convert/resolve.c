@@ -146,6 +146,7 @@ static int decide(struct cv *c, const struct uelf_symbol *s)
 			return 0;
 		pr_err("%s: symbol '%s' not found in the symbol database %s (not exported, not in any object)",
 		       c->in->path, s->name, c->db->path);
+		cv_hint_missing(c, s->name);
 		return -ENOENT;
 	}
 	if (first->next) {
@@ -155,6 +156,22 @@ static int decide(struct cv *c, const struct uelf_symbol *s)
 		return -EINVAL;
 	}
 	return set_target(c, s, &c->db->objs[first->obj], 0);
+}
+
+/*
+ * A thread-local variable has no address the loader could write into a
+ * patch: each thread has its own copy, reached through the TLS block the
+ * dynamic linker set up for the objects it loaded (the patch is not one of
+ * them).  The loader refuses TLS, so refuse it here, where the author is.
+ */
+static bool is_tls_use(const struct uelf_rela *r)
+{
+	return uklp_reloc_is_tls(r->type) || r->sym->type == STT_TLS;
+}
+
+static const char *sym_label(const struct uelf_symbol *s)
+{
+	return s->type == STT_SECTION && s->sec ? s->sec->name : s->name;
 }
 
 bool cv_rela_in_scope(const struct cv *c, const struct uelf_section *s)
@@ -192,15 +209,17 @@ static int check_kernel_special(struct cv *c, const struct uelf_section *rs)
 int cv_resolve(struct cv *c)
 {
 	struct uelf *e = c->in;
-	bool *used;
+	bool *used, *tls, tls_seen;
 	int ret = 0, err = 0;
 
 	c->relas = calloc(e->nsections, sizeof(*c->relas));
 	c->nrelas = calloc(e->nsections, sizeof(*c->nrelas));
 	c->targets = calloc(e->nsymbols ? e->nsymbols : 1, sizeof(*c->targets));
 	used = calloc(e->nsymbols ? e->nsymbols : 1, sizeof(*used));
-	if (!c->relas || !c->nrelas || !c->targets || !used) {
+	tls = calloc(e->nsymbols ? e->nsymbols : 1, sizeof(*tls));
+	if (!c->relas || !c->nrelas || !c->targets || !used || !tls) {
 		free(used);
+		free(tls);
 		return -ENOMEM;
 	}
 	for (size_t i = 1; i < e->nsections && !ret; i++) {
@@ -214,6 +233,15 @@ int cv_resolve(struct cv *c)
 
 			if (!s)
 				continue;
+			if (is_tls_use(&c->relas[i][k]) && !tls[s->idx]) {
+				/* Once per variable, every one of them named. */
+				tls[s->idx] = true;
+				pr_err("%s: '%s' is a thread-local variable (TLS, relocation %s in %s): patches cannot use thread-local storage and `uklp load` would refuse it; reach it through a function of the program instead (one that returns its address)",
+				       e->path, sym_label(s), uklp_reloc_name(c->relas[i][k].type),
+				       rs->target->name);
+				err = -ENOTSUP;
+				continue;
+			}
 			/* Debug info describes the records; what is loaded
 			 * must not refer to them. */
 			if (c->sympos_sec && s->sec == c->sympos_sec &&
@@ -227,10 +255,15 @@ int cv_resolve(struct cv *c)
 			}
 		}
 	}
+	free(tls);
+	tls_seen = err == -ENOTSUP;
 	for (size_t i = 1; i < e->nsymbols && !ret; i++) {
 		int r;
 
 		if (!used[i])
+			continue;
+		/* The TLS machinery's own helper: already explained. */
+		if (tls_seen && !strcmp(e->symbols[i].name, "__tls_get_addr"))
 			continue;
 		r = decide(c, &e->symbols[i]);
 		if (r == -ENOMEM)

@@ -132,6 +132,7 @@ static int place_and_relocate(struct load *l)
 		.resolve_export = res_export,
 		.resolve_klp = res_klp,
 		.object_loaded = res_loaded,
+		.explain_missing = uklp_load_explain_missing,
 	};
 	uint64_t base;
 	int ret;
@@ -535,8 +536,11 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	if (ret)
 		goto out;
 
-	/* 3. A place, and the relocations for it. */
+	/* 3. A place, and the relocations for it: every reference of the
+	 * patch is known now, and is checked. */
 	ret = place_and_relocate(&l);
+	if (!ret)
+		ret = uklp_patch_check_aliases(l.img, l.rec);
 	if (ret)
 		goto out;
 

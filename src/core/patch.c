@@ -58,6 +58,11 @@ int uklp_patch_check_elf(struct uelf *e)
 		       e->path, e->ehdr.e_type);
 		return -ENOEXEC;
 	}
+	if (uelf_is_slim_lto(e)) {
+		pr_err("%s: GCC LTO bytecode (built with -flto), not machine code: not a patch object; build the patch with -fno-lto",
+		       e->path);
+		return -ENOEXEC;
+	}
 	if (!uelf_find_section(e, ".uklp.patch")) {
 		pr_err("%s: no patch descriptor (section .uklp.patch): is KLP_PATCH() missing?",
 		       e->path);

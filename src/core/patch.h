@@ -12,6 +12,7 @@
 
 struct uelf;
 struct uklp_image;
+struct uklp_rt_patch;
 
 struct uklp_patch_func {
 	char *object;		/* NULL: the main executable */
@@ -40,5 +41,14 @@ int uklp_patch_read_info(struct uelf *e, const struct uklp_image *img,
 /* The target addresses, once img is relocated for its base. */
 void uklp_patch_info_locate(struct uklp_patch_info *info, const struct uklp_image *img);
 void uklp_patch_info_free(struct uklp_patch_info *info);
+/* After the functions are resolved (rec->funcs[].old_addr): refuse code of
+ * the patch that calls a replaced function by another name than its own
+ * (an alias), which would run the new function instead (alias.c). */
+int uklp_patch_check_aliases(const struct uklp_image *img,
+			     const struct uklp_rt_patch *rec);
+/* uklp_resolver.explain_missing for a load (ctx: the struct uklp_session):
+ * says why the names were not found (hints.c). */
+void uklp_load_explain_missing(void *ctx, const struct uklp_image *img,
+			       const char *const *names, size_t n);
 
 #endif /* UKLP_PATCH_H */

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -89,6 +90,15 @@ static int read_sections(struct uelf *e)
 			       e->path, i, elf_errmsg(-1));
 			return -EINVAL;
 		}
+		if (s->sh.sh_type != SHT_NOBITS && s->sh.sh_type != SHT_NULL &&
+		    (s->sh.sh_offset > e->file_size ||
+		     s->sh.sh_size > e->file_size - s->sh.sh_offset)) {
+			pr_err("%s: truncated or corrupt ELF file: section %s ends at byte %llu of %llu",
+			       e->path, s->name,
+			       (unsigned long long)(s->sh.sh_offset + s->sh.sh_size),
+			       (unsigned long long)e->file_size);
+			return -EINVAL;
+		}
 		if (s->sh.sh_type != SHT_NOBITS && s->sh.sh_type != SHT_NULL) {
 			/* elf_getdata() converts to host byte order and
 			 * gives the whole section as one buffer. */
@@ -123,6 +133,61 @@ static int read_sections(struct uelf *e)
 		e->sec_hash[b] = s;
 	}
 	return 0;
+}
+
+/*
+ * A file cut short (a copy or a build interrupted, a full disk) keeps its
+ * ELF header, but gcc and ld write the section headers last, so libelf
+ * sees no sections at all and every later message ("no symbol table", "no
+ * patch descriptor") would blame the wrong thing.  Say what it is.
+ */
+static int check_headers_fit(struct uelf *e)
+{
+	uint64_t n = e->ehdr.e_shnum ? e->ehdr.e_shnum : 1;	/* 0: extended, >= 1 */
+	uint64_t end = e->ehdr.e_shoff + n * e->ehdr.e_shentsize;
+	struct stat st;
+
+	if (fstat(e->fd, &st)) {
+		int ret = -errno;
+
+		pr_err("%s: cannot stat: %s", e->path, strerror(-ret));
+		return ret;
+	}
+	e->file_size = (uint64_t)st.st_size;
+	if (e->ehdr.e_shoff && (end > e->file_size || end < e->ehdr.e_shoff)) {
+		pr_err("%s: truncated or corrupt ELF file: %llu bytes, its section headers end at byte %llu",
+		       e->path, (unsigned long long)e->file_size, (unsigned long long)end);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* LLVM bitcode (what clang -flto writes instead of an object) starts with
+ * "BC" 0xC0DE, or with the wrapper magic 0x0B17C0DE. */
+static bool is_llvm_bitcode(int fd)
+{
+	static const uint8_t raw[4] = { 'B', 'C', 0xc0, 0xde };
+	static const uint8_t wrap[4] = { 0xde, 0xc0, 0x17, 0x0b };
+	uint8_t m[4];
+
+	return pread(fd, m, 4, 0) == 4 && (!memcmp(m, raw, 4) || !memcmp(m, wrap, 4));
+}
+
+bool uelf_is_slim_lto(const struct uelf *e)
+{
+	bool lto = uelf_find_symbol(e, "__gnu_lto_slim") != NULL;
+
+	/* GCC's intermediate language sections, and no machine code: a
+	 * "fat" LTO object has both and is an object like any other. */
+	for (size_t i = 1; i < e->nsections; i++) {
+		const struct uelf_section *s = &e->sections[i];
+
+		if (!strncmp(s->name, ".gnu.lto_", 9))
+			lto = true;
+		else if ((s->sh.sh_flags & SHF_EXECINSTR) && s->sh.sh_size)
+			return false;
+	}
+	return lto;
 }
 
 static struct uelf_section *find_table(struct uelf *e, Elf64_Word type)
@@ -249,7 +314,11 @@ static int open_common(const char *path, Elf64_Word sh_type, bool fallback,
 		goto err;
 	}
 	if (elf_kind(e->elf) != ELF_K_ELF) {
-		pr_err("%s: not an ELF file", path);
+		if (is_llvm_bitcode(e->fd))
+			pr_err("%s: not an ELF file but LLVM bitcode (clang -flto): build it without -flto",
+			       path);
+		else
+			pr_err("%s: not an ELF file", path);
 		ret = -EINVAL;
 		goto err;
 	}
@@ -259,7 +328,9 @@ static int open_common(const char *path, Elf64_Word sh_type, bool fallback,
 		goto err;
 	}
 
-	ret = read_sections(e);
+	ret = check_headers_fit(e);
+	if (!ret)
+		ret = read_sections(e);
 	if (ret)
 		goto err;
 	e->symtab = find_table(e, sh_type);

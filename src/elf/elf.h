@@ -59,6 +59,7 @@ struct uelf_rela {
 struct uelf {
 	const char *path;
 	int fd;
+	uint64_t file_size;
 	Elf *elf;
 	GElf_Ehdr ehdr;
 	struct uelf_section *sections;	/* indexed by section index */
@@ -81,6 +82,9 @@ int uelf_open_symtab(const char *path, Elf64_Word sh_type, struct uelf **out);
 void uelf_close(struct uelf *e);
 
 struct uelf_section *uelf_find_section(const struct uelf *e, const char *name);
+/* Whether the object is GCC LTO bytecode (built with -flto) without any
+ * machine code: only the compiler's intermediate language. */
+bool uelf_is_slim_lto(const struct uelf *e);
 /* First symbol of that name in table order; follow ->hnext for the others
  * (only those with the same name are on the chain). */
 struct uelf_symbol *uelf_find_symbol(const struct uelf *e, const char *name);

@@ -23,12 +23,14 @@ void uklp_image_free(struct uklp_image *img)
 		free(p->common_off);
 		free(p->addr);
 		free(p->state);
+		free(p->missing);
 		free(p);
 	}
 	if (img->pending_objects)
 		for (char **o = img->pending_objects; *o; o++)
 			free(*o);
 	free(img->pending_objects);
+	free(img->refs);
 	free(img->sec_off);
 	free(img->buf);
 	free(img);

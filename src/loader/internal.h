@@ -28,6 +28,10 @@ struct uklp_loader_priv {
 	uint64_t *addr;		/* resolved address */
 	unsigned char *state;	/* enum sym_state */
 
+	/* Undefined symbols not found, for resolver->explain_missing. */
+	const char **missing;
+	size_t nmissing, missing_cap;
+
 	uint64_t got_start, got_size;
 	uint64_t plt_start, plt_size;
 	size_t eh_frame_idx;	/* section index of .eh_frame, 0 if none */

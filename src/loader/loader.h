@@ -26,6 +26,8 @@
 
 #include "elf/elf.h"
 
+struct uklp_image;
+
 /* How the loader asks the process for symbol addresses. */
 struct uklp_resolver {
 	void *ctx;
@@ -39,12 +41,32 @@ struct uklp_resolver {
 			   unsigned long sympos, uint64_t *addr);
 	/* Whether objname is mapped in the process now. */
 	bool (*object_loaded)(void *ctx, const char *objname);
+	/* Optional.  When undefined symbols were not found among the
+	 * exports, called once with all of their names at the end of the
+	 * relocation, instead of the loader's "not found" line for each: the
+	 * caller knows the process and can say why (e.g. the object they
+	 * come from is not loaded).  The image is relocated as far as it
+	 * could be, so the patch's own data (its descriptor) is readable. */
+	void (*explain_missing)(void *ctx, const struct uklp_image *img,
+				const char *const *names, size_t n);
 };
 
 struct uklp_image_seg {
 	uint64_t offset;	/* from img->base, page aligned */
 	uint64_t size;		/* page aligned */
 	int prot;		/* PROT_READ | PROT_EXEC ... */
+};
+
+/* An applied relocation against a symbol from outside the patch (an
+ * export of the process, or a .klp.sym symbol), with what it resolved to.
+ * Kept so that checks after relocation can ask where the patch's code
+ * leads (uklp_patch_check_aliases()). */
+struct uklp_ext_ref {
+	const char *name;	/* the patch's symbol name, .klp.sym.* as written */
+	uint64_t addr;		/* S: the address the name resolved to */
+	size_t sec;		/* section of the relocated field */
+	uint64_t offset;	/* of the field in that section */
+	uint32_t type;
 };
 
 struct uklp_image {
@@ -66,6 +88,10 @@ struct uklp_image {
 	 * the object is not loaded (for late patching); NULL-terminated,
 	 * never NULL itself once uklp_image_layout() succeeded. */
 	char **pending_objects;
+	/* Every applied relocation against an outside symbol, in the order
+	 * applied; reset by each uklp_image_relocate(). */
+	struct uklp_ext_ref *refs;
+	size_t nrefs, refs_cap;
 	void *priv;		/* loader internals (GOT/PLT slots...) */
 };
 

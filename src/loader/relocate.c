@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/log.h"
 #include "loader/internal.h"
 
@@ -70,9 +71,15 @@ static int resolve_sym(struct uklp_image *img, const struct uelf_symbol *s,
 			*addr = 0;
 			return 0;
 		}
-		if (ret)
+		if (ret && r->explain_missing) {
+			if (uklp_grow((void **)&p->missing, &p->missing_cap, p->nmissing + 1,
+				      sizeof(*p->missing)))
+				return -ENOMEM;
+			p->missing[p->nmissing++] = s->name;
+		} else if (ret) {
 			pr_err("%s: symbol '%s' not found in symbol table", img->elf->path,
 			       s->name);
+		}
 		return ret;
 	case SHN_ABS:
 		*addr = s->sym.st_value;
@@ -136,6 +143,24 @@ static int check_klp_use(const struct uklp_image *img, const struct uelf_section
 	return 0;
 }
 
+/* Remember a relocation against a symbol from outside the patch. */
+static int record_ref(struct uklp_image *img, const struct uelf_section *t,
+		      const struct uelf_rela *rel, uint64_t S)
+{
+	struct uklp_ext_ref *x;
+	int ret;
+
+	if (uklp_sym_in_image(rel->sym) || !strcmp(rel->sym->name, "_GLOBAL_OFFSET_TABLE_"))
+		return 0;
+	ret = uklp_grow((void **)&img->refs, &img->refs_cap, img->nrefs + 1, sizeof(*x));
+	if (ret)
+		return ret;
+	x = &img->refs[img->nrefs++];
+	*x = (struct uklp_ext_ref){ .name = rel->sym->name, .addr = S, .sec = t->idx,
+				    .offset = rel->offset, .type = rel->type };
+	return 0;
+}
+
 static int apply_one(struct uklp_image *img, const struct uelf_section *rs,
 		     const struct uelf_rela *rel, const struct uklp_resolver *r)
 {
@@ -158,6 +183,8 @@ static int apply_one(struct uklp_image *img, const struct uelf_section *rs,
 		return ret;
 	if (s) {
 		ret = sym_addr(img, s, r, &in.S);
+		if (!ret)
+			ret = record_ref(img, t, rel, in.S);
 		if (ret)
 			return ret;
 		in.size = s->sym.st_size;
@@ -291,6 +318,16 @@ static int apply_all(struct uklp_image *img, const struct uklp_resolver *r,
 	return first;
 }
 
+/* Hand the names that were not found to the resolver, once. */
+static void explain(struct uklp_image *img, const struct uklp_resolver *r)
+{
+	struct uklp_loader_priv *p = img_priv(img);
+
+	if (p->nmissing && r->explain_missing)
+		r->explain_missing(r->ctx, img, p->missing, p->nmissing);
+	p->nmissing = 0;
+}
+
 int uklp_image_relocate(struct uklp_image *img, uint64_t base,
 			const struct uklp_resolver *r)
 {
@@ -310,9 +347,11 @@ int uklp_image_relocate(struct uklp_image *img, uint64_t base,
 	for (char **o = img->pending_objects; *o; o++)
 		free(*o);
 	img->pending_objects[0] = NULL;
+	img->nrefs = 0;
 	uklp_image_reset(img);
 
 	ret = apply_all(img, r, NULL, NULL);
+	explain(img, r);
 	if (ret)
 		return ret;
 	return uklp_eh_build_table(img);
@@ -334,6 +373,7 @@ int uklp_image_relocate_object(struct uklp_image *img, const char *objname,
 		if (p->state[i] == SYM_FAILED)
 			p->state[i] = SYM_UNRESOLVED;
 	ret = apply_all(img, r, objname, &found);
+	explain(img, r);
 	if (ret)
 		return ret;
 	if (!found) {

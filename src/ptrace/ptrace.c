@@ -231,26 +231,45 @@ static char thread_state(pid_t pid, pid_t tid)
 	return rp && rp[1] == ' ' ? rp[2] : 0;
 }
 
-static bool traced_by_us(pid_t pid, pid_t tid)
+/* TracerPid of a thread: 0 when nobody traces it, -1 if unknown. */
+static int tracer_of(pid_t pid, pid_t tid)
 {
 	char fn[64], line[256];
-	bool ours = false;
+	int tp = -1;
 	FILE *f;
 
 	snprintf(fn, sizeof(fn), "/proc/%d/task/%d/status", (int)pid, (int)tid);
 	f = fopen(fn, "re");
 	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		int tp;
-
-		if (sscanf(line, "TracerPid: %d", &tp) == 1) {
-			ours = tp == getpid();
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %d", &tp) == 1)
 			break;
-		}
-	}
 	fclose(f);
-	return ours;
+	return tp;
+}
+
+/*
+ * A thread has one tracer at most: under strace or gdb, PTRACE_SEIZE
+ * fails with EPERM even for root, and "needs CAP_SYS_PTRACE" would send
+ * the user looking for the wrong thing.  Name the tracer instead.
+ */
+static void pr_traced(pid_t pid, pid_t tid, int tracer)
+{
+	char fn[64], comm[64] = "";
+	FILE *f;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/comm", tracer);
+	f = fopen(fn, "re");
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+	}
+	pr_err("cannot attach to pid %d: thread %d is already traced by process %d%s%s%s (TracerPid in /proc/%d/status); a thread has one tracer at most: detach it (end strace, or detach gdb) and try again",
+	       (int)pid, (int)tid, tracer, comm[0] ? " (" : "", comm, comm[0] ? ")" : "",
+	       (int)tid);
 }
 
 /*
@@ -262,7 +281,7 @@ int uklp_thread_seize(struct uklp_proc *p, pid_t tid, unsigned long opts, size_t
 {
 	struct uklp_thread *t;
 	char st;
-	int ret;
+	int ret, tracer;
 
 	ret = add_thread(p, tid, idx);
 	if (ret)
@@ -286,9 +305,14 @@ int uklp_thread_seize(struct uklp_proc *p, pid_t tid, unsigned long opts, size_t
 		ret = -errno;
 		if (ret != -EPERM)
 			break;
-		if (traced_by_us(p->pid, tid)) {
+		tracer = tracer_of(p->pid, tid);
+		if (tracer == getpid()) {
 			t->seized = true;
 			return 0;
+		}
+		if (tracer > 0) {
+			pr_traced(p->pid, tid, tracer);
+			return ret;
 		}
 		st = thread_state(p->pid, tid);
 		if (st == 0 || st == 'Z' || st == 'X')

@@ -21,6 +21,7 @@ struct parser {
 	char *p, *end;		/* the unread part of db->buf */
 	size_t line;		/* number of the line last returned */
 	size_t cap_objs;
+	const char *file;	/* a "# file PATH" line for the next object */
 };
 
 #define perr(ps, fmt, ...) \
@@ -157,6 +158,8 @@ static int parse_object(struct parser *ps, char **f)
 	o = &db->objs[db->nobjs];
 	o->name = f[1];
 	o->build_id = strcmp(f[2], "-") ? f[2] : "";
+	o->file = ps->file;
+	ps->file = NULL;
 	o->first = db->nsyms;
 	o->nsyms = 0;
 
@@ -195,6 +198,10 @@ static int parse_body(struct parser *ps)
 
 		if (l == (char *)-1)
 			return -EINVAL;
+		/* A comment, but this one says where the next object's
+		 * symbols were read, for hints about a missing one. */
+		if (!strncmp(l, "# file ", 7) && l[7])
+			ps->file = l + 7;
 		if (!*l || *l == '#')
 			continue;
 		k = split(l, f, 4);

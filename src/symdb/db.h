@@ -37,6 +37,7 @@
 struct uklp_db_obj {
 	const char *name;	/* klp name: "vmlinux", soname, module name */
 	const char *build_id;	/* lower-case hex, "" when unknown */
+	const char *file;	/* file its symbols came from ("# file"), or NULL */
 	size_t first, nsyms;	/* its symbols: db->syms[first .. first+nsyms) */
 };
 
@@ -92,6 +93,9 @@ void uklp_dbw_begin(struct uklp_dbw *w, FILE *f, bool kernel);
 void uklp_dbw_object(struct uklp_dbw *w, const char *name, const char *build_id,
 		     size_t nsyms);
 void uklp_dbw_sym(struct uklp_dbw *w, const struct uklp_db_sym *s);
+/* Before an object: "# file PATH", the file its symbols were read from (a
+ * comment to older readers; used for hints by convert). */
+void uklp_dbw_file(struct uklp_dbw *w, const char *path);
 /* 0, or -EINVAL (a count did not match) / -EIO. */
 int uklp_dbw_end(struct uklp_dbw *w);
 
@@ -102,12 +106,18 @@ int uklp_dbw_end(struct uklp_dbw *w);
  * main_path when given, else the first file that is ET_EXEC or has a
  * PT_INTERP program header; every other object is named by its DT_SONAME,
  * else its file name.  Symbols come from uklp_symtab (so positions are the
- * loader's).
+ * loader's).  A file with only dynamic symbols (stripped, no debug file
+ * found) is an error (-ENOENT, each one named, and no "end" line written)
+ * unless dynamic_only.
  */
 int uklp_db_write_files(FILE *f, const char *const *paths, size_t npaths,
-			const char *main_path, const char *const *debug_dirs);
-/* Every object mapped in a running process, named as the loader names it. */
-int uklp_db_write_pid(FILE *f, int pid, const char *const *debug_dirs);
+			const char *main_path, const char *const *debug_dirs,
+			bool dynamic_only);
+/* Every object mapped in a running process, named as the loader names it.
+ * A stripped main executable fails as above; stripped libraries get one
+ * warning (none with dynamic_only). */
+int uklp_db_write_pid(FILE *f, int pid, const char *const *debug_dirs,
+		      bool dynamic_only);
 
 struct uklp_kdb_opts {
 	const char *system_map;	/* System.map or a /proc/kallsyms dump */

@@ -6,6 +6,7 @@
  * a position written by convert the position the loader resolves.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,9 +40,11 @@ static char bind_letter(unsigned char bind)
 static void write_symtab(struct uklp_dbw *w, const char *name,
 			 const struct uklp_symtab *t)
 {
-	char hex[2 * sizeof(t->build_id) + 1];
+	char hex[2 * sizeof(t->build_id) + 1], real[PATH_MAX];
+	const char *from = t->debug_path ? t->debug_path : t->path;
 
 	uelf_build_id_hex(t->build_id, t->build_id_len, hex);
+	uklp_dbw_file(w, realpath(from, real) ? real : from);
 	uklp_dbw_object(w, name, hex, t->nsyms);
 	for (size_t i = 0; i < t->nsyms; i++) {
 		const struct uklp_sym *s = &t->syms[i];
@@ -91,12 +94,27 @@ static int file_objname(const char *path, char *buf, size_t len, bool *is_prog)
 	return 0;
 }
 
+/*
+ * An object without .symtab and without a debug file gives only its
+ * exports, which are of no use to convert (it is there for the statics):
+ * a database written from it looks fine and fails later, far from the
+ * cause.  So it is an error unless asked for (--dynamic-only).
+ */
+static void pr_stripped(const struct uklp_symtab *t)
+{
+	pr_err("object '%s' is stripped: no .symtab, and no debug file found by build-id (%s/.build-id, --debug-dir) or by .gnu_debuglink; "
+	       "install its debug file or give --debug-dir, or pass --dynamic-only to write its exported symbols only",
+	       t->path, "/usr/lib/debug");
+}
+
 int uklp_db_write_files(FILE *f, const char *const *paths, size_t npaths,
-			const char *main_path, const char *const *debug_dirs)
+			const char *main_path, const char *const *debug_dirs,
+			bool dynamic_only)
 {
 	char (*names)[256] = calloc(npaths ? npaths : 1, sizeof(*names));
 	struct uklp_dbw w;
 	size_t i, main_idx = npaths;
+	bool stripped = false;
 	int ret = 0;
 
 	if (!names)
@@ -134,23 +152,40 @@ int uklp_db_write_files(FILE *f, const char *const *paths, size_t npaths,
 		ret = uklp_symtab_load(paths[i], debug_dirs, &t);
 		if (ret)
 			break;
+		if (!t->full && !dynamic_only) {
+			pr_stripped(t);
+			stripped = true;
+		}
 		write_symtab(&w, names[i], t);
 		uklp_symtab_free(t);
 	}
+	/* Every stripped file named, then fail; without the "end" line what
+	 * was written is never taken for a whole database. */
+	if (!ret && stripped)
+		ret = -ENOENT;
 	if (!ret)
 		ret = uklp_dbw_end(&w);
 	free(names);
 	return ret;
 }
 
-int uklp_db_write_pid(FILE *f, int pid, const char *const *debug_dirs)
+int uklp_db_write_pid(FILE *f, int pid, const char *const *debug_dirs,
+		      bool dynamic_only)
 {
 	struct uklp_maps *m;
 	struct uklp_dbw w;
+	char *partial = NULL;
+	size_t plen = 0;
+	FILE *pf;
 	int ret = uklp_maps_read(pid, &m);
 
 	if (ret)
 		return ret;
+	pf = open_memstream(&partial, &plen);
+	if (!pf) {
+		uklp_maps_free(m);
+		return -ENOMEM;
+	}
 	uklp_dbw_begin(&w, f, false);
 	for (size_t i = 0; i < m->nobjs; i++) {
 		struct uklp_object *o = &m->objs[i];
@@ -168,10 +203,24 @@ int uklp_db_write_pid(FILE *f, int pid, const char *const *debug_dirs)
 				pid, o->name, o->path);
 			continue;
 		}
+		if (!t->full && o->is_main && !dynamic_only) {
+			pr_stripped(t);
+			ret = -ENOENT;
+		} else if (!t->full && !dynamic_only) {
+			fprintf(pf, "%s%s", ftell(pf) ? ", " : "", o->name);
+		}
 		write_symtab(&w, o->is_main ? "vmlinux" : o->name, t);
 		uklp_symtab_free(t);
 	}
-	ret = uklp_dbw_end(&w);
+	fclose(pf);
+	/* The libraries of a process are often stripped (Debian's libc is):
+	 * one line that says which, rather than one error per library. */
+	if (!ret && plen)
+		pr_warn("process %d: only the exported symbols of %s are in the database (no .symtab, no debug file found): a patch cannot reach their static symbols; install their debug files or give --debug-dir (--dynamic-only: no warning)",
+			pid, partial);
+	free(partial);
+	if (!ret)
+		ret = uklp_dbw_end(&w);
 	uklp_maps_free(m);
 	return ret;
 }

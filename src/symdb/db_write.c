@@ -33,6 +33,13 @@ void uklp_dbw_object(struct uklp_dbw *w, const char *name, const char *build_id,
 	w->left = nsyms;
 }
 
+void uklp_dbw_file(struct uklp_dbw *w, const char *path)
+{
+	/* A name with a newline would end the comment early: leave it out. */
+	if (path && *path && !strchr(path, '\n'))
+		fprintf(w->f, "# file %s\n", path);
+}
+
 void uklp_dbw_sym(struct uklp_dbw *w, const struct uklp_db_sym *s)
 {
 	if (!w->left) {

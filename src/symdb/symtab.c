@@ -112,19 +112,22 @@ static int open_debug_file(struct uklp_symtab *t, const char *dir,
 	return 0;
 }
 
-static int find_debug_file(struct uklp_symtab *t, const char *const *debug_dirs,
-			   struct uelf **out)
+/* By build-id first, then by the file's .gnu_debuglink, as gdb does. */
+static int find_debug_file(struct uklp_symtab *t, const struct uelf *e,
+			   const char *const *debug_dirs, struct uelf **out)
 {
-	int ret;
+	int ret = -ENOENT;
 
-	if (!t->build_id_len)
-		return -ENOENT;
-	for (; debug_dirs && *debug_dirs; debug_dirs++) {
-		ret = open_debug_file(t, *debug_dirs, out);
+	for (const char *const *d = debug_dirs; t->build_id_len && d && *d; d++) {
+		ret = open_debug_file(t, *d, out);
 		if (ret != -ENOENT)
 			return ret;
 	}
-	return open_debug_file(t, SYSTEM_DEBUG_DIR, out);
+	if (t->build_id_len)
+		ret = open_debug_file(t, SYSTEM_DEBUG_DIR, out);
+	if (ret != -ENOENT)
+		return ret;
+	return uklp_symtab_debuglink(t, e, debug_dirs, out);
 }
 
 static int cmp_by_addr(const void *a, const void *b)
@@ -282,7 +285,7 @@ int uklp_symtab_load_file(const char *file, const char *path,
 	if (e->symtab && e->symtab->sh.sh_type == SHT_SYMTAB) {
 		src = e;
 	} else {
-		ret = find_debug_file(t, debug_dirs, &dbg);
+		ret = find_debug_file(t, e, debug_dirs, &dbg);
 		if (ret && ret != -ENOENT)
 			goto out;
 		src = dbg ? dbg : e;

@@ -7,7 +7,9 @@
  *   1. the file's own .symtab;
  *   2. a separate debug file with the same GNU build-id:
  *      <dir>/.build-id/xx/yyyy.debug for each debug dir given, then
- *      /usr/lib/debug;
+ *      /usr/lib/debug; else the file named by .gnu_debuglink (with its
+ *      CRC-32), next to the object, in .debug/ beside it, or under
+ *      <debug dir>/<the object's directory>/ (see debuglink.c);
  *   3. the file's .dynsym (exported symbols only; `full` is false).
  *
  * Positions follow kallsyms semantics ("sympos"): the symbols that count are
@@ -70,6 +72,28 @@ void uklp_symtab_free(struct uklp_symtab *t);
 int uklp_symtab_lookup(const struct uklp_symtab *t, const char *objname,
 		       const char *name, unsigned long sympos,
 		       const struct uklp_sym **out);
+
+/* First symbol of that name, whatever its binding, or NULL; no message. */
+const struct uklp_sym *uklp_symtab_find(const struct uklp_symtab *t,
+					const char *name);
+
+/* Whether cand is a copy of function name that the compiler made and
+ * named: name.isra.N, name.constprop.N, name.part.N, name.lto_priv.N, or
+ * a chain of those (name.isra.0.constprop.0). */
+bool uklp_sym_is_clone_of(const char *cand, const char *name);
+
+/* When name is not found: print hints (indented lines) about why, from t
+ * and the DWARF of its file: compiler-made copies of name, or name
+ * inlined into its callers everywhere. */
+void uklp_symtab_hint_missing(const struct uklp_symtab *t, const char *objname,
+			      const char *name);
+
+/* dwarf_inline.c: 1 when the DWARF of path shows function name inlined
+ * and never emitted out of line; callers gets the functions it was
+ * inlined into (", "-separated, cut to len).  0 otherwise, or when path
+ * has no DWARF. */
+int uklp_dwarf_inlined_only(const char *path, const char *name, char *callers,
+			    size_t len);
 
 /* First exported (dynamic) definition of name, or NULL; no message. */
 const struct uklp_sym *uklp_symtab_find_export(const struct uklp_symtab *t,

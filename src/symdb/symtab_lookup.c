@@ -77,6 +77,8 @@ int uklp_symtab_lookup(const struct uklp_symtab *t, const char *objname,
 		if (!t->full)
 			pr_err("  only the dynamic symbols of '%s' are known: install its debug file or pass its directory",
 			       t->path);
+		else
+			uklp_symtab_hint_missing(t, obj_label(t, objname), name);
 		return -ENOENT;
 	}
 
@@ -103,6 +105,75 @@ int uklp_symtab_lookup(const struct uklp_symtab *t, const char *objname,
 	pr_err("  object '%s' has %lu symbol%s named '%s'", obj_label(t, objname),
 	       count, count == 1 ? "" : "s", name);
 	return -EINVAL;
+}
+
+const struct uklp_sym *uklp_symtab_find(const struct uklp_symtab *t,
+					const char *name)
+{
+	return find_first(t, name);
+}
+
+bool uklp_sym_is_clone_of(const char *cand, const char *name)
+{
+	static const char *const kinds[] = { "isra.", "constprop.", "part.", "lto_priv." };
+	size_t n = strlen(name);
+	bool any = false;
+
+	if (strncmp(cand, name, n))
+		return false;
+	for (cand += n; *cand; any = true) {
+		size_t k, len = 0, digits;
+
+		if (*cand++ != '.')
+			return false;
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+			len = strlen(kinds[k]);
+			if (!strncmp(cand, kinds[k], len))
+				break;
+		}
+		if (k == sizeof(kinds) / sizeof(kinds[0]))
+			return false;
+		cand += len;
+		digits = strspn(cand, "0123456789");
+		if (!digits)
+			return false;
+		cand += digits;
+	}
+	return any;
+}
+
+/* A few of name's clones, for a hint; a scan, done only on a miss. */
+void uklp_symtab_hint_missing(const struct uklp_symtab *t, const char *objname,
+			      const char *name)
+{
+	char list[256] = "", callers[256];
+	const struct uklp_sym *first = NULL;
+	size_t nclones = 0, len = 0;
+
+	for (size_t i = 0; i < t->nsyms; i++) {
+		const struct uklp_sym *s = &t->syms[i];
+
+		if (s->type != STT_FUNC || !uklp_sym_is_clone_of(s->name, name))
+			continue;
+		if (!first)
+			first = s;
+		if (nclones++ < 4 && len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s (position %lu)",
+						len ? ", " : "", s->name, s->pos);
+	}
+	if (nclones) {
+		pr_err("  object '%s' has no '%s' but %zu compiler-made cop%s of it: %s%s",
+		       objname, name, nclones, nclones == 1 ? "y" : "ies", list,
+		       nclones > 4 ? ", ..." : "");
+		pr_err("  to replace it, patch a copy by its full name (old_name \"%s\"%s) or the functions that call it; to call it, copy its code into the patch (a copy may take other arguments)",
+		       first->name, first->pos > 1 || first->next_same_name ?
+		       ", with old_sympos or KLP_SYMPOS: that name is not unique" : "");
+		return;
+	}
+	if (uklp_dwarf_inlined_only(t->debug_path ? t->debug_path : t->path, name,
+				    callers, sizeof(callers)))
+		pr_err("  '%s' was inlined into every caller in object '%s' (DWARF: no out-of-line copy), so there is no '%s' to patch or call: patch its callers%s%s%s, or copy its code into the patch",
+		       name, objname, name, callers[0] ? " (" : "", callers, callers[0] ? ")" : "");
 }
 
 const struct uklp_sym *uklp_symtab_find_export(const struct uklp_symtab *t,

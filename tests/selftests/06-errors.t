@@ -2,7 +2,7 @@
 # Bad input: each gets a clear error and exit 1, and the program keeps
 # running, unchanged.
 . "$(dirname "$0")/functions.sh"
-plan 48
+plan 56
 
 start_target target
 
@@ -28,6 +28,12 @@ expect_fail "too-short function" "function 'tiny' in object 'vmlinux' is too sho
 expect_fail "object not loaded" "object 'libnotloaded.so.9' is not loaded" load -p $TPID "$OUT/lp-noobj.o"
 expect_fail "unload of a name that is not loaded" "patch 'nothing' is not loaded" unload -p $TPID nothing
 expect_fail "missing file" "no-such-file.o" load -p $TPID "$OUT/no-such-file.o"
+# A cut copy keeps its ELF header but loses the section headers (written
+# last); an -flto object has no machine code, only GCC's bytecode.
+head -c 3000 "$OUT/livepatch-sample.o" > "$WORK/cut.o"
+expect_fail "truncated patch object" "cut\\.o: truncated or corrupt ELF file" load -p $TPID "$WORK/cut.o"
+cc -c -O2 -fPIC -flto -I"$TOP/include" "$TOP/tests/selftests/patches/livepatch-sample.c" -o "$WORK/lto.o"
+expect_fail "LTO object" "lto\\.o: GCC LTO bytecode \\(built with -flto\\).*-fno-lto" load -p $TPID "$WORK/lto.o"
 
 uklp load -p $TPID "$OUT/livepatch-sample.o"
 is "$RC" 0 "first load of the sample"

@@ -91,7 +91,7 @@ static int group_setup(void **state)
 	f = fopen(fpath("t.syms"), "w");
 	if (!f)
 		return -1;
-	ret = uklp_db_write_files(f, paths, 2, NULL, NULL);
+	ret = uklp_db_write_files(f, paths, 2, NULL, NULL, false);
 	fclose(f);
 	return ret;
 }

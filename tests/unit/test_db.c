@@ -219,7 +219,7 @@ static void test_from_files(void **state)
 	paths[0] = fpath("libl.so");
 	paths[1] = fpath("prog");
 	f = fopen(fpath("files.syms"), "w");
-	assert_int_equal(uklp_db_write_files(f, paths, 2, NULL, NULL), 0);
+	assert_int_equal(uklp_db_write_files(f, paths, 2, NULL, NULL, false), 0);
 	fclose(f);
 	assert_int_equal(uklp_db_read(fpath("files.syms"), &db), 0);
 	assert_int_equal(db->nobjs, 2);
