@@ -97,7 +97,7 @@ unchanged $TPID "-p twice"
 # ---- item 13: hints ----
 uklp load -p $TPID "$B/lp-nolib.o"
 is "$RC" 1 "a patch for a library the process lacks: exit 1"
-like "$ERR" "object 'libnotthere\\.so\\.1' is not loaded in process $TPID.*3 symbols it needs \\(nl_helper, nl_other, nl_third\\)" \
+like "$ERR" "object 'libnotthere\\.so\\.1' is not loaded in process $TPID" \
 	"... says once that the object is not loaded"
 unlike "$ERR" "not found in symbol table" "... instead of one 'not found' per symbol"
 is "$(grep -c . <<<"$ERR")" 1 "... in one line"
@@ -178,7 +178,7 @@ for i in $(seq 100); do [ -s "$WORK/tr.out" ] && break; sleep 0.05; done
 is "$(cat "$WORK/tr.out")" "tracing" "another tracer holds the target"
 is "$(awk '/^TracerPid:/ {print $2}' /proc/$TPID/status)" "$TRACER" "... TracerPid says so"
 MAPS=$(cat /proc/$TPID/maps)
-uklp load -p $TPID "$OUT/livepatch-sample.o"
+uklp load -p $TPID "$B/lp-recurse.o"
 is "$RC" 1 "load into a traced process: exit 1"
 like "$ERR" "already traced by process $TRACER \\(tracer\\)" "... names the tracer's pid and name"
 unlike "$ERR" "CAP_SYS_PTRACE" "... instead of blaming the capability"
