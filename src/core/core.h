@@ -153,6 +153,13 @@ const struct uklp_rt_func *uklp_func_below(struct uklp_session *s,
 bool uklp_func_above(struct uklp_session *s, const struct uklp_rec *r,
 		     uint64_t old_addr);
 
+/* frames.c: the patch's .eh_frame and the process's unwinder.  register
+ * sets *registered to the address handed over, or 0 when the process has
+ * no __register_frame; deregister(0) does nothing. */
+int uklp_frames_register(struct uklp_session *s, uint64_t eh_frame,
+			 uint64_t *registered);
+int uklp_frames_deregister(struct uklp_session *s, uint64_t registered);
+
 /* remote.c: system calls in the target. */
 int uklp_remote_mmap(struct uklp_session *s, uint64_t addr, size_t len,
 		     int prot, uint64_t *out);

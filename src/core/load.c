@@ -389,6 +389,12 @@ static int map_image(struct load *l)
 
 static void unmap_all(struct load *l)
 {
+	if (l->rec && l->rec->eh_frame &&
+	    uklp_frames_deregister(&l->s, l->rec->eh_frame)) {
+		/* The unwinder still points into the image: keep it. */
+		pr_warn("process %d: keeping the image of patch '%s' mapped", l->s.opts->pid, l->name);
+		return;
+	}
 	for (uint32_t r = 0; l->rec && r < l->rec->nregions; r++)
 		uklp_remote_munmap(&l->s, l->rec->regions[r].addr, l->rec->regions[r].size);
 }
@@ -555,6 +561,9 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	ret = map_image(&l);
 	if (!ret)
 		ret = add_trampolines(&l);
+	if (!ret && l.img->eh_frame_off)
+		ret = uklp_frames_register(&l.s, l.img->base + l.img->eh_frame_off,
+					   &l.rec->eh_frame);
 	if (!ret)
 		ret = uklp_proc_write(l.s.proc, l.rec_addr, l.rec, l.rec_size);
 	if (!ret)

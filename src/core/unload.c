@@ -157,6 +157,12 @@ int uklp_unload(const struct uklp_opts *opts, const char *name)
 			opts->pid, name);
 		goto out;
 	}
+	/* The unwinder lets go of the code first: a thread that unwinds
+	 * later must not read unmapped tables.  If it cannot, keep all. */
+	if (uklp_frames_deregister(&s, p->eh_frame)) {
+		pr_warn("process %d: keeping the code of patch '%s' mapped", opts->pid, name);
+		goto out;
+	}
 	for (uint32_t i = 0; i < p->nregions; i++)
 		uklp_remote_munmap(&s, p->regions[i].addr, p->regions[i].size);
 	pr_info("process %d: patch '%s' unloaded", opts->pid, name);

@@ -68,12 +68,12 @@ static uint64_t place(uint64_t *cur, uint64_t size, uint64_t align)
 
 /* Put the sections of one part at *cur, in section-table order. */
 static void place_part(struct uklp_image *img, const signed char *part,
-		       int which, uint64_t *cur)
+		       int which, size_t skip, uint64_t *cur)
 {
 	struct uelf *e = img->elf;
 
 	for (size_t i = 1; i < e->nsections; i++)
-		if (part[i] == which)
+		if (part[i] == which && i != skip)
 			img->sec_off[i] = place(cur, e->sections[i].sh.sh_size,
 						e->sections[i].sh.sh_addralign);
 }
@@ -116,7 +116,7 @@ static int do_layout(struct uklp_image *img, signed char *part, bool *want_got,
 	}
 
 	/* text: code, then the PLT stubs */
-	place_part(img, part, PART_TEXT, &cur);
+	place_part(img, part, PART_TEXT, 0, &cur);
 	p->plt_start = uklp_align_up(cur, 16);
 	p->plt_size = nplt * UKLP_PLT_STUB_SIZE;
 	cur = p->plt_start + p->plt_size;
@@ -124,9 +124,11 @@ static int do_layout(struct uklp_image *img, signed char *part, bool *want_got,
 	img->text_size = cur;
 	add_seg(img, 0, cur, PROT_READ | PROT_EXEC);
 
-	/* rodata: read-only data and .eh_frame, then the FDE table */
-	start = cur = uklp_align_up(cur, UKLP_PAGE_SIZE);
-	place_part(img, part, PART_RODATA, &cur);
+	/*
+	 * rodata: read-only data, then .eh_frame and a zero terminator (the
+	 * form the process's unwinder takes from __register_frame, so that
+	 * C++ exceptions go through patch code), then the FDE table.
+	 */
 	for (size_t i = 1; i < e->nsections; i++) {
 		const struct uelf_section *s = &e->sections[i];
 
@@ -138,17 +140,27 @@ static int do_layout(struct uklp_image *img, signed char *part, bool *want_got,
 		p->eh_frame_idx = i;
 		break;
 	}
+	start = cur = uklp_align_up(cur, UKLP_PAGE_SIZE);
+	place_part(img, part, PART_RODATA, p->eh_frame_idx, &cur);
+	img->eh_frame_off = 0;
+	if (p->eh_frame_idx) {
+		const GElf_Shdr *sh = &e->sections[p->eh_frame_idx].sh;
+
+		img->eh_frame_off = img->sec_off[p->eh_frame_idx] =
+			place(&cur, sh->sh_size, sh->sh_addralign > 8 ? sh->sh_addralign : 8);
+		place(&cur, 4, 4);	/* the terminator: calloc'ed zeros */
+	}
 	p->eh_table_max = nfde;
 	img->eh_table_off = place(&cur, nfde * 8, 4);
 	add_seg(img, start, cur, PROT_READ);
 
 	/* data: initialised data, the GOT, then zeroed data and COMMON */
 	start = cur = uklp_align_up(cur, UKLP_PAGE_SIZE);
-	place_part(img, part, PART_DATA_PROG, &cur);
+	place_part(img, part, PART_DATA_PROG, 0, &cur);
 	p->got_start = uklp_align_up(cur, UKLP_GOT_SLOT_SIZE);
 	p->got_size = ngot * UKLP_GOT_SLOT_SIZE;
 	cur = p->got_start + p->got_size;
-	place_part(img, part, PART_DATA_BSS, &cur);
+	place_part(img, part, PART_DATA_BSS, 0, &cur);
 	for (size_t i = 1; i < e->nsymbols; i++) {
 		const GElf_Sym *s = &e->symbols[i].sym;
 

@@ -84,6 +84,9 @@ struct uklp_image {
 	 * base.  0 entries when the patch has no .eh_frame. */
 	uint64_t eh_table_off;
 	size_t eh_table_count;
+	/* The relocated .eh_frame, followed by a zero terminator, for the
+	 * process's own unwinder (__register_frame); 0 when there is none. */
+	uint64_t eh_frame_off;
 	/* Names of objects whose .klp.rela sections were not applied because
 	 * the object is not loaded (for late patching); NULL-terminated,
 	 * never NULL itself once uklp_image_layout() succeeded. */

@@ -94,6 +94,8 @@ struct uklp_rt_patch {
 	uint64_t base, size;		/* the image */
 	uint64_t text_lo, text_hi;	/* patch code: checked on unload */
 	uint64_t eh_table, eh_count;	/* unwind table of the patch code */
+	uint64_t eh_frame;		/* .eh_frame handed to the process's
+					   __register_frame, 0 if none */
 	uint32_t nregions, nfuncs;
 	struct uklp_rt_region regions[UKLP_RT_REGIONS_MAX];	/* all to unmap */
 	struct uklp_rt_func funcs[];	/* nfuncs entries */
