@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runtime/registry.h"
+#include "klp/registry.h"
 
 struct uklp_proc;
 struct uklp_maps;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The registry inside the process (see runtime/registry.h): finding it,
+ * The registry inside the process (see klp/registry.h): finding it,
  * loading the runtime that holds it, reading its records, linking and
  * unlinking them.
  */

@@ -20,6 +20,8 @@
 #ifndef UKLP_LOADER_H
 #define UKLP_LOADER_H
 
+#include "klp/klpnames.h"
+#include "klp/reloc.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -123,50 +125,6 @@ void uklp_image_free(struct uklp_image *img);
 int uklp_image_relocate_object(struct uklp_image *img, const char *objname,
 			       const struct uklp_resolver *r);
 
-/*
- * Relocation arithmetic, one x86-64 type at a time, without any ELF:
- * writes the relocated field at loc (the local copy of target address P).
- *	S	symbol address, A addend
- *	got	address of the GOT slot holding S (for GOT-relative types)
- *	gotbase	address of the image GOT (for GOTOFF64 / GOTPC*)
- *	plt	address of a PLT stub that jumps to S (for PLT32), or 0
- * Returns 0, -ERANGE when the value does not fit the field, -ENOTSUP for a
- * type uklp does not handle.
- */
-struct uklp_reloc_in {
-	uint32_t type;
-	uint64_t P, S, got, gotbase, plt;
-	int64_t A;
-	uint64_t size;		/* st_size of the symbol, for R_X86_64_SIZE* */
-};
-int uklp_reloc_apply(const struct uklp_reloc_in *in, uint8_t *loc);
-const char *uklp_reloc_name(uint32_t type);
-/* Bytes the type writes (0 for R_X86_64_NONE and unhandled types). */
-size_t uklp_reloc_width(uint32_t type);
-/* Whether uklp_reloc_apply() handles the type (NONE included). */
-bool uklp_reloc_supported(uint32_t type);
-/* Thread-local storage types, which patches cannot use. */
-bool uklp_reloc_is_tls(uint32_t type);
-/* Types that need a GOT slot for their symbol. */
-bool uklp_reloc_needs_got(uint32_t type);
-/* The value uklp_reloc_apply() would write (direct, without the PLT
- * fallback) before truncation; for messages.  -ENOTSUP as above. */
-int uklp_reloc_compute(const struct uklp_reloc_in *in, uint64_t *value);
 
-/*
- * Object names in .klp.rela.<obj>.<sec> and .klp.sym.<obj>.<sym>,<pos>:
- * the kernel parses <obj> up to the next '.', so a name with dots
- * ("libfoo.so.1") is encoded: every byte outside [A-Za-z0-9_-] is written
- * as "%XX" (two upper-case hex digits).  "vmlinux" names the main
- * executable.
- */
-int uklp_klp_objname_encode(const char *name, char *out, size_t outlen);
-int uklp_klp_objname_decode(const char *enc, char *out, size_t outlen);
-/* ".klp.sym.<obj>.<sym>,<pos>" -> decoded obj, sym, pos; -EINVAL if malformed. */
-int uklp_klp_parse_sym(const char *s, char *obj, size_t objlen, char *sym,
-		       size_t symlen, unsigned long *pos);
-/* ".klp.rela.<obj>.<sec>" -> decoded obj, section name; -EINVAL if malformed. */
-int uklp_klp_parse_rela(const char *s, char *obj, size_t objlen, char *sec,
-			size_t seclen);
 
 #endif /* UKLP_LOADER_H */

@@ -11,7 +11,7 @@
  * The library is built with -fvisibility=hidden: only what the controller
  * or patch code uses is exported.
  */
-#include "runtime/registry.h"
+#include "klp/registry.h"
 
 #define UKLP_RT_EXPORT __attribute__((visibility("default"), used))
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "klp/sympos.h"
 #include "common/log.h"
 #include "elf/elf.h"
 #include "symdb/symtab.h"
@@ -44,22 +45,10 @@ struct uklp_sym **uklp_symtab_slot(const struct uklp_symtab *t, const char *name
 	return &t->hash[b];
 }
 
-/* The symbols kallsyms would list: defined code and data, not sections,
- * file markers or references to other objects. */
+/* The symbols kallsyms would list: the one sympos rule, klp/sympos.h. */
 static bool counts_for_sympos(const struct uelf_symbol *s)
 {
-	if (!s->name[0] || s->sym.st_shndx == SHN_UNDEF)
-		return false;
-	switch (s->type) {
-	case STT_FUNC:
-	case STT_OBJECT:
-	case STT_GNU_IFUNC:
-	case STT_TLS:
-	case STT_NOTYPE:
-		return true;
-	default:
-		return false;
-	}
+	return klp_sym_counts(s->name, s->type, (uint16_t)s->sym.st_shndx);
 }
 
 static bool is_exported(const struct uelf_symbol *s)

@@ -7,6 +7,7 @@
 #include <elf.h>
 #include <string.h>
 
+#include "klp/sympos.h"
 #include "common/log.h"
 #include "symdb/symtab.h"
 #include "symdb/symtab_int.h"
@@ -65,7 +66,10 @@ int uklp_symtab_lookup(const struct uklp_symtab *t, const char *objname,
 		       const struct uklp_sym **out)
 {
 	const struct uklp_sym *first = find_first(t, name), *s;
+	struct klp_sympos_scan sc;
 	unsigned long count = 0;
+	long pick;
+	int ret;
 
 	*out = NULL;
 	if (!first) {
@@ -82,23 +86,22 @@ int uklp_symtab_lookup(const struct uklp_symtab *t, const char *objname,
 		return -ENOENT;
 	}
 
-	if (sympos == 0) {
-		if (first->next_same_name) {
-			pr_err("unresolvable ambiguity for symbol '%s' in object '%s'",
-			       name, obj_label(t, objname));
-			print_candidates(first);
-			return -EINVAL;
-		}
-		*out = first;
+	/* The chain is in table order: the one rule, klp/sympos.h. */
+	klp_sympos_start(&sc, sympos);
+	for (s = first; s; s = s->next_same_name)
+		klp_sympos_visit(&sc, (long)count++);
+	ret = klp_sympos_result(&sc, &pick);
+	if (!ret) {
+		for (s = first; pick-- > 0; s = s->next_same_name)
+			;
+		*out = s;
 		return 0;
 	}
-
-	for (s = first; s; s = s->next_same_name) {
-		count++;
-		if (s->pos == sympos) {
-			*out = s;
-			return 0;
-		}
+	if (ret == -EINVAL) {
+		pr_err("unresolvable ambiguity for symbol '%s' in object '%s'",
+		       name, obj_label(t, objname));
+		print_candidates(first);
+		return -EINVAL;
 	}
 	pr_err("symbol position %lu for symbol '%s' in object '%s' not found",
 	       sympos, name, obj_label(t, objname));

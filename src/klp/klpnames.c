@@ -11,10 +11,11 @@
  * the kernel format is unchanged.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader/loader.h"
+#include "klp/klpnames.h"
 
 #define KLP_SYM_PREFIX	".klp.sym."
 #define KLP_RELA_PREFIX	".klp.rela."

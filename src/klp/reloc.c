@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "loader/loader.h"
+#include "klp/reloc.h"
 
 /* How a value is checked before it is truncated to the field. */
 enum fit {
