@@ -47,6 +47,7 @@ static int check_sites(struct uklp_session *s, const struct uklp_range *r,
 				c->range = &r[i];
 				c->depth = 0;
 				c->unreliable = false;
+				c->why = NULL;
 				return 1;
 			}
 		}
@@ -58,8 +59,9 @@ static void report(struct uklp_session *s, const struct uklp_stack_conflict *c,
 		   double waited)
 {
 	if (c->unreliable)
-		pr_err("process %d: transition not completed after %.1f s: the stack of thread %d cannot be walked (pc 0x%llx, frame %d); use --force to skip the check",
-		       s->opts->pid, waited, c->tid, (unsigned long long)c->pc, c->depth);
+		pr_err("process %d: transition not completed after %.1f s: the stack of thread %d cannot be walked (pc 0x%llx, frame %d: %s); use --force to skip the check",
+		       s->opts->pid, waited, c->tid, (unsigned long long)c->pc, c->depth,
+		       c->why ? c->why : "unknown");
 	else
 		pr_err("process %d: transition not completed after %.1f s: thread %d is still running %s (pc 0x%llx, frame %d)",
 		       s->opts->pid, waited, c->tid, c->range->what,
