@@ -358,7 +358,6 @@ int uklp_unwind_begin(struct uklp_session *s, const struct uklp_unwind_table *ex
 	return 0;
 }
 
-
 static int read_code(struct walk *w, uint64_t addr, uint8_t *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i += sizeof(unw_word_t)) {
@@ -388,7 +387,20 @@ static int read_code(struct walk *w, uint64_t addr, uint8_t *buf, size_t len)
  */
 enum { NOT_START, CHILD_START, PARENT_RET };
 
-static int thread_start(struct walk *w, const struct user_regs_struct *r)
+/* Is there an FDE for ip?  (Then the CFI, not a guess, says what to do.) */
+static bool has_fde(unw_addr_space_t as, struct walk *w, uint64_t ip)
+{
+	unw_proc_info_t pi;
+
+	memset(&pi, 0, sizeof(pi));
+	if (w_find_proc_info(as, ip, &pi, 0, w) < 0)
+		return false;
+	w_put_unwind_info(as, &pi, w);
+	return true;
+}
+
+static int thread_start(unw_addr_space_t as, struct walk *w,
+			const struct user_regs_struct *r)
 {
 	static const uint8_t seq[] = { 0x0f, 0x05, 0x48, 0x85, 0xc0, 0x7c, 0x00,
 				       0x74, 0x01, 0xc3 };
@@ -406,7 +418,7 @@ static int thread_start(struct walk *w, const struct user_regs_struct *r)
 
 		for (k = 0; k < sizeof(seq) && (k == 6 || c[k] == seq[k]); k++)
 			;
-		if (k == sizeof(seq))
+		if (k == sizeof(seq) && !has_fde(as, w, r->rip))
 			return r->rax == 0 ? CHILD_START : PARENT_RET;
 	}
 	return NOT_START;
@@ -426,14 +438,15 @@ int uklp_unwind_thread(struct uklp_session *s, const struct uklp_thread *th,
 	w->regs = &th->regs;
 	w->tid = th->tid;
 	w->upt = NULL;
-	switch (thread_start(w, &th->regs)) {
+	switch (thread_start(s->unwinder->as, w, &th->regs)) {
 	case CHILD_START:
-		return fn(ctx, &f);
+		ret = fn(ctx, &f);
+		goto out;
 	case PARENT_RET:
 		/* Frame 0 by hand, then on from its caller. */
 		ret = fn(ctx, &f);
 		if (ret)
-			return ret;
+			goto out;
 		w->synth = th->regs;
 		if (w_access_mem(NULL, th->regs.rsp, &ip, 0, w)) {
 			why = "no return address on the stack";
