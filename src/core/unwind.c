@@ -424,6 +424,21 @@ static int thread_start(unw_addr_space_t as, struct walk *w,
 	return NOT_START;
 }
 
+/*
+ * A signal frame: the handler returns to the sigreturn trampoline (libc's
+ * __restore_rt, `mov $15,%rax; syscall`), whose CFI reads the interrupted
+ * registers from the signal frame.  Told by the code rather than by
+ * libunwind's unw_is_signal_frame(), which reports on the frame whose
+ * unwind information it fetched last, not the one the cursor is at.
+ */
+static bool is_sigreturn(struct walk *w, uint64_t ip)
+{
+	static const uint8_t seq[] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05 };
+	uint8_t code[16];
+
+	return !read_code(w, ip, code, sizeof(code)) && !memcmp(code, seq, sizeof(seq));
+}
+
 int uklp_unwind_thread(struct uklp_session *s, const struct uklp_thread *th,
 		       uklp_frame_fn fn, void *ctx, struct uklp_walk_end *end)
 {
@@ -483,7 +498,7 @@ int uklp_unwind_thread(struct uklp_session *s, const struct uklp_thread *th,
 		ret = fn(ctx, &f);
 		if (ret)
 			goto out;
-		sig = unw_is_signal_frame(&cur) > 0;
+		sig = is_sigreturn(w, ip);
 		w->noinfo = false;
 		ret = unw_step(&cur);
 		if (ret < 0) {

@@ -10,7 +10,9 @@
  *   a thread reading the clock while a timer signals it every 50 us;
  *   a thread calling system call wrappers (getppid, sched_yield,
  *   nanosleep, a mutex, malloc);
- *   a thread creating and joining short-lived threads.
+ *   a thread creating and joining short-lived threads;
+ *   a thread inside a SIGWINCH handler that runs on an alternate signal
+ *   stack, blocked in read().
  *
  * It prints "ready <pid> <tid>..." with the tids in that order.
  */
@@ -20,15 +22,17 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #define NOIPA __attribute__((noipa))
-#define NTIDS 10
+#define NTIDS 11
 
 static atomic_long longest;
 static atomic_int tids[NTIDS];
 static int pipe_a[2], pipe_b[2];
+static void *alt_stack;		/* mapped before the threads' stacks: above them */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
 static long now_ns(void)
@@ -85,6 +89,15 @@ NOIPA void on_usr2(int sig)
 		;
 }
 
+NOIPA void on_winch(int sig)
+{
+	char c;
+
+	(void)sig;
+	while (read(pipe_b[0], &c, 1) != 1)
+		;
+}
+
 NOIPA void on_alrm(int sig)
 {
 	(void)sig;
@@ -94,6 +107,18 @@ NOIPA void on_alrm(int sig)
 /* Waits in pause() for the signal whose handler then never returns. */
 NOIPA void *insig(void *arg)
 {
+	set_tid((long)arg);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* Like insig, with its handler on an alternate stack. */
+NOIPA void *altsig(void *arg)
+{
+	stack_t ss = { .ss_sp = alt_stack, .ss_size = 65536 };
+
+	sigaltstack(&ss, NULL);
 	set_tid((long)arg);
 	for (;;)
 		pause();
@@ -172,9 +197,14 @@ int main(void)
 {
 	pthread_t t;
 
+	alt_stack = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (alt_stack == MAP_FAILED)
+		return 1;
 	signal(SIGUSR1, on_usr1);
 	signal(SIGUSR2, on_usr2);
 	signal(SIGALRM, on_alrm);
+	sigaction(SIGWINCH, &(struct sigaction){ .sa_handler = on_winch,
+						 .sa_flags = SA_ONSTACK }, NULL);
 	if (pipe(pipe_a) || pipe(pipe_b))
 		return 1;
 	for (long i = 0; i < 4; i++)
@@ -189,6 +219,9 @@ int main(void)
 	start(sigspin, 7);
 	start(sys, 8);
 	start(churn, 9);
+	t = start(altsig, 10);
+	usleep(1000);
+	pthread_kill(t, SIGWINCH);
 	usleep(10000);
 	printf("ready %d", getpid());
 	for (int i = 0; i < NTIDS; i++)
