@@ -117,6 +117,7 @@ struct uklp_stack_conflict {
 	const struct uklp_range *range;
 	int depth;
 	bool unreliable;		/* the stack could not be walked */
+	const char *why;		/* if so, why (a static string) */
 };
 int uklp_stack_check(struct uklp_session *s, const struct uklp_range *ranges,
 		     size_t nranges, const struct uklp_unwind_table *extra,
@@ -129,8 +130,9 @@ void uklp_stack_release(struct uklp_session *s);
 /* Walk up to max_threads threads one by one, to warm the unwind caches. */
 void uklp_stack_warm(struct uklp_session *s, size_t max_threads);
 
-/* The return addresses of one stopped thread, innermost first; -EIO
- * when the stack could not be walked to its end. */
+/* The return addresses of one stopped thread, innermost first (frame 0:
+ * its pc); -EIO when the stack cannot be walked reliably to its end,
+ * -E2BIG when it has more than max frames. */
 int uklp_stack_frames(struct uklp_session *s, pid_t tid, uint64_t *pcs,
 		      size_t max, size_t *n);
 

@@ -35,6 +35,7 @@
 #include "core/buildid.h"
 #include "core/core.h"
 #include "core/patch.h"
+#include "core/split.h"
 #include "elf/elf.h"
 #include "loader/loader.h"
 #include "proc/maps.h"
@@ -56,7 +57,8 @@ struct load {
 	uint64_t rec_addr;
 	struct uklp_range *ranges;
 	size_t nranges;
-	char **whats;
+	char **whats;			/* owned; whats[i] is NULL or ranges[i].what */
+	size_t nwhats;
 	size_t written;			/* switches written by apply() */
 };
 
@@ -407,6 +409,7 @@ static int build_ranges(struct load *l)
 	l->whats = calloc(3 * n + 1, sizeof(*l->whats));
 	if (!l->ranges || !l->whats)
 		return -ENOMEM;
+	l->nwhats = 3 * n + 1;
 	for (size_t i = 0; i < n; i++) {
 		const struct uklp_rt_func *f = &l->rec->funcs[i];
 		const struct uklp_rt_func *prev = uklp_func_below(&l->s, &l->s.recs[l->s.nrecs], f->old_addr);
@@ -428,7 +431,8 @@ static int build_ranges(struct load *l)
 			l->ranges[l->nranges++] = (struct uklp_range){ prev->new_addr, prev->new_addr + prev->new_size, l->whats[k], false };
 		}
 	}
-	return 0;
+	/* foo.cold, foo.part.N...: the pieces GCC split off count as foo. */
+	return uklp_split_add_pieces(&l->s, &l->ranges, &l->nranges);
 }
 
 static int set_state(struct load *l, uint32_t state)
@@ -481,7 +485,7 @@ rollback:
 
 static void load_free(struct load *l)
 {
-	for (size_t i = 0; l->whats && i < l->nranges; i++)
+	for (size_t i = 0; l->whats && i < l->nwhats; i++)
 		free(l->whats[i]);
 	free(l->whats);
 	free(l->ranges);

@@ -1,249 +1,122 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The stack check of the consistency model: with every thread stopped,
- * walk each thread's stack with DWARF CFI (libunwind, remote) and report
- * the first frame inside a range being switched.
- *
- * Patch code lives in anonymous memory, where libunwind finds no ELF file
- * to read CFI from; the loader leaves a search table of the patch's FDEs
- * in the image (libunwind's remote-table format), and find_proc_info below
- * uses it for addresses inside patch code, so stacks walk through patches.
+ * walk each thread's stack (unwind.c) and report the first frame inside a
+ * range being switched.
  *
  * A stack that cannot be walked to its end is "unreliable" and counts as a
  * conflict, as in the kernel: we cannot prove the thread is not inside a
- * function being switched.
+ * function being switched.  So every place a thread can stand must have
+ * its unwind table: the objects', the patches', and the vDSO's (every
+ * thread that reads the clock runs there).
  */
 #include <dirent.h>
 #include <errno.h>
-#include <libunwind-ptrace.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <elf.h>
 
 #include "common/log.h"
 #include "core/core.h"
+#include "core/unwind.h"
 #include "proc/maps.h"
 #include "ptrace/ptrace.h"
 
-#define MAX_DEPTH 512
-#define CACHE_PAGES 32
+/*
+ * Each object's .eh_frame_hdr (PT_GNU_EH_FRAME) holds a sorted table of
+ * its FDEs: {start, fde} pairs relative to the header, which is exactly
+ * libunwind's remote-table format.  Read the ELF and program headers from
+ * the object's first mapping in the target (at `ehdr`): no file to open.
+ * bias is the object's load bias, or ~0 to take it from the PT_LOAD at
+ * file offset 0 (the vDSO, which is no file).
+ */
+static int eh_table_at(struct uklp_session *s, uint64_t ehdr, uint64_t bias,
+		       uint64_t lo, uint64_t hi, struct uklp_unwind_table *t)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	uint64_t hdr_addr = 0;
+	uint8_t hdr[12];
+	int32_t count;
 
-/* Exported by libunwind-x86_64 but not declared in its public headers:
- * the binary search over an FDE table, here one in the target's memory. */
-extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip,
-					       unw_dyn_info_t *di, unw_proc_info_t *pi,
-					       int need_unwind_info, void *arg);
+	if (uklp_proc_read(s->proc, ehdr, &eh, sizeof(eh)) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_phentsize != sizeof(ph))
+		return -ENOENT;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		if (uklp_proc_read(s->proc, ehdr + eh.e_phoff + i * sizeof(ph), &ph, sizeof(ph)))
+			return -ENOENT;
+		if (ph.p_type == PT_LOAD && ph.p_offset == 0 && bias == ~0ull)
+			bias = ehdr - (ph.p_vaddr & ~4095ull);
+		if (ph.p_type == PT_GNU_EH_FRAME)
+			hdr_addr = ph.p_vaddr;
+	}
+	if (!hdr_addr || bias == ~0ull)
+		return -ENOENT;
+	hdr_addr += bias;
+	if (uklp_proc_read(s->proc, hdr_addr, hdr, sizeof(hdr)))
+		return -ENOENT;
+	/* version 1; eh_frame_ptr any; fde_count udata4;
+	 * table datarel|sdata4: the layout every linker writes. */
+	if (hdr[0] != 1 || hdr[2] != 0x03 || hdr[3] != 0x3b)
+		return -ENOTSUP;
+	memcpy(&count, hdr + 8, 4);
+	*t = (struct uklp_unwind_table){
+		.lo = lo, .hi = hi, .segbase = hdr_addr, .table = hdr_addr + 12,
+		.count = (uint64_t)count,
+	};
+	return (hdr[1] & 0x0f) == 0x0b || (hdr[1] & 0x0f) == 0x03 ? 0 : -ENOTSUP;
+}
+
+static int objtab(struct uklp_session *s, const struct uklp_object *o,
+		  struct uklp_unwind_table *t)
+{
+	if (!o->text_hi)
+		return -ENOENT;
+	return eh_table_at(s, o->lo, o->bias, o->text_lo, o->text_hi, t);
+}
 
 /*
- * libunwind hands our accessors either our struct walk (calls from the
- * cursor) or the UPT handle (calls that _UPT_find_proc_info makes through
- * the address space): the magic tells them apart.
+ * The vDSO is no file and so no object of the process view, but every
+ * thread that reads the clock runs in it: it is a complete ELF image in
+ * the target's memory, .eh_frame_hdr included, so its table is found the
+ * same way.  Without it libunwind guesses frames from %rbp there and the
+ * walk falls off the stack.
  */
-#define WALK_MAGIC 0x6b6c61777074756bull
-
-struct walk {
-	uint64_t magic;
-	void *upt;
-	pid_t tid;
-	const struct user_regs_struct *regs;	/* the stopped thread's */
-	struct uklp_proc *proc;
-	const struct uklp_unwind_table *tables;
-	size_t ntables;
-	/* A few cached pages of target memory: libunwind reads stacks, FDE
-	 * tables and FDEs word by word, each read a system call otherwise. */
-	struct {
-		uint64_t page;
-		bool valid;
-		bool stable;	/* in a mapping the process cannot write */
-		uint8_t buf[4096];
-	} cache[CACHE_PAGES];
-	const struct uklp_maps *maps;
-};
-
-/* Reads that fail are normal while walking a stack (a guess at a frame
- * that leads nowhere): no message, just a failure for libunwind. */
-static int quiet_read(const struct walk *w, uint64_t addr, void *buf, size_t len)
+static int vdsotab(struct uklp_session *s, struct uklp_unwind_table *t)
 {
-	return pread(w->proc->mem_fd, buf, len, (off_t)addr) == (ssize_t)len ? 0 : -1;
-}
+	for (size_t i = 0; i < s->maps->nmaps; i++) {
+		const struct uklp_mapping *m = &s->maps->maps[i];
 
-/* Code, .eh_frame and .eh_frame_hdr of the objects do not change while
- * uklp works; stacks and anything writable may change between stops. */
-static bool page_is_stable(const struct walk *w, uint64_t page)
-{
-	for (size_t i = 0; w->maps && i < w->maps->nmaps; i++) {
-		const struct uklp_mapping *m = &w->maps->maps[i];
-
-		if (page >= m->start && page < m->end)
-			return !(m->prot & PROT_WRITE) && m->path && m->path[0] == '/';
+		if (m->path && !strcmp(m->path, "[vdso]"))
+			return eh_table_at(s, m->start, ~0ull, m->start, m->end, t);
 	}
-	return false;
+	return -ENOENT;
 }
 
-static const struct uklp_unwind_table *table_for(const struct walk *w, unw_word_t ip)
+int uklp_stack_prepare(struct uklp_session *s)
 {
-	for (size_t i = 0; i < w->ntables; i++)
-		if (ip >= w->tables[i].lo && ip < w->tables[i].hi)
-			return &w->tables[i];
-	return NULL;
-}
+	int ret;
 
-static bool is_walk(const void *arg)
-{
-	return *(const uint64_t *)arg == WALK_MAGIC;
-}
-
-static void *upt_of(void *arg)
-{
-	struct walk *w = arg;
-
-	if (!is_walk(arg))
-		return arg;
-	/* libunwind's ptrace handle is needed only for what our accessors
-	 * do not answer (the vDSO, FP registers): make it on first use. */
-	if (!w->upt)
-		w->upt = _UPT_create(w->tid);
-	return w->upt;
-}
-
-static int w_find_proc_info(unw_addr_space_t as, unw_word_t ip,
-			    unw_proc_info_t *pi, int need, void *arg)
-{
-	struct walk *w = arg;
-	const struct uklp_unwind_table *t;
-
-	if (!is_walk(arg))
-		return _UPT_find_proc_info(as, ip, pi, need, arg);
-	/* Patch code first, then the objects' tables read from the target
-	 * (cached reads, no ptrace); libunwind's own lookup, which reads
-	 * word by word with ptrace, only for anything else (the vDSO). */
-	t = table_for(w, ip);
-
-	if (t) {
-		unw_dyn_info_t di;
-
-		if (!t->count)
-			return -UNW_ENOINFO;
-		memset(&di, 0, sizeof(di));
-		di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
-		di.start_ip = t->lo;
-		di.end_ip = t->hi;
-		di.u.rti.segbase = t->segbase;
-		di.u.rti.table_data = t->table;
-		di.u.rti.table_len = t->count * 8 / sizeof(unw_word_t);
-		return _Ux86_64_dwarf_search_unwind_table(as, ip, &di, pi, need, arg);
-	}
-	return _UPT_find_proc_info(as, ip, pi, need, upt_of(w));
-}
-
-static void w_put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
-{
-	_UPT_put_unwind_info(as, pi, upt_of(arg));
-}
-
-static int w_get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *dil, void *arg)
-{
-	(void)as;
-	(void)arg;
-	(void)dil;
-	return -UNW_ENOINFO;
-}
-
-static int w_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
-			int write, void *arg)
-{
-	struct walk *w = arg;
-	uint64_t page = addr & ~4095ull;
-	size_t slot;
-	__typeof__(&w->cache[0]) c;
-
-	if (!is_walk(arg))
-		return _UPT_access_mem(as, addr, val, write, arg);
-	if (write)
-		return -UNW_EINVAL;
-	if ((addr & 4095) > 4096 - sizeof(*val))
-		return quiet_read(w, addr, val, sizeof(*val)) ? -UNW_EINVAL : 0;
-	slot = (page >> 12) % CACHE_PAGES;
-	c = &w->cache[slot];
-	if (!c->valid || c->page != page) {
-		if (quiet_read(w, page, c->buf, sizeof(c->buf))) {
-			c->valid = false;
-			return quiet_read(w, addr, val, sizeof(*val)) ? -UNW_EINVAL : 0;
-		}
-		c->page = page;
-		c->valid = true;
-		c->stable = page_is_stable(w, page);
-	}
-	memcpy(val, c->buf + (addr - page), sizeof(*val));
+	/* Once per maps snapshot: uklp_session_reread_maps() drops them. */
+	if (s->objtabs)
+		return 0;
+	s->nobjtabs = 0;
+	s->objtabs = calloc(s->maps->nobjs + 1, sizeof(*s->objtabs));
+	if (!s->objtabs)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->maps->nobjs; i++)
+		if (!objtab(s, &s->maps->objs[i], &s->objtabs[s->nobjtabs]))
+			s->nobjtabs++;
+	ret = vdsotab(s, &s->objtabs[s->nobjtabs]);
+	if (!ret)
+		s->nobjtabs++;
+	else
+		pr_debug("process %d: no unwind table for the vDSO: %s", s->opts->pid,
+			 strerror(-ret));
 	return 0;
 }
-
-/* Registers come from the copy taken when the thread stopped. */
-static int w_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val,
-			int write, void *arg)
-{
-	const struct user_regs_struct *r;
-
-	if (!is_walk(arg) || write)
-		return _UPT_access_reg(as, reg, val, write, upt_of(arg));
-	r = ((struct walk *)arg)->regs;
-	switch (reg) {
-	case UNW_X86_64_RAX: *val = r->rax; break;
-	case UNW_X86_64_RDX: *val = r->rdx; break;
-	case UNW_X86_64_RCX: *val = r->rcx; break;
-	case UNW_X86_64_RBX: *val = r->rbx; break;
-	case UNW_X86_64_RSI: *val = r->rsi; break;
-	case UNW_X86_64_RDI: *val = r->rdi; break;
-	case UNW_X86_64_RBP: *val = r->rbp; break;
-	case UNW_X86_64_RSP: *val = r->rsp; break;
-	case UNW_X86_64_R8: *val = r->r8; break;
-	case UNW_X86_64_R9: *val = r->r9; break;
-	case UNW_X86_64_R10: *val = r->r10; break;
-	case UNW_X86_64_R11: *val = r->r11; break;
-	case UNW_X86_64_R12: *val = r->r12; break;
-	case UNW_X86_64_R13: *val = r->r13; break;
-	case UNW_X86_64_R14: *val = r->r14; break;
-	case UNW_X86_64_R15: *val = r->r15; break;
-	case UNW_X86_64_RIP: *val = r->rip; break;
-	default:
-		return _UPT_access_reg(as, reg, val, write, upt_of(arg));
-	}
-	return 0;
-}
-
-static int w_access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val,
-			  int write, void *arg)
-{
-	return _UPT_access_fpreg(as, reg, val, write, upt_of(arg));
-}
-
-static int w_resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
-{
-	(void)as;
-	(void)c;
-	(void)arg;
-	return -UNW_EINVAL;
-}
-
-static int w_get_proc_name(unw_addr_space_t as, unw_word_t addr, char *buf,
-			   size_t len, unw_word_t *off, void *arg)
-{
-	return _UPT_get_proc_name(as, addr, buf, len, off, upt_of(arg));
-}
-
-static unw_accessors_t walk_accessors = {
-	.find_proc_info = w_find_proc_info,
-	.put_unwind_info = w_put_unwind_info,
-	.get_dyn_info_list_addr = w_get_dyn_info_list_addr,
-	.access_mem = w_access_mem,
-	.access_reg = w_access_reg,
-	.access_fpreg = w_access_fpreg,
-	.resume = w_resume,
-	.get_proc_name = w_get_proc_name,
-};
 
 static const struct uklp_range *in_ranges(const struct uklp_range *r, size_t n,
 					  uint64_t pc)
@@ -254,210 +127,73 @@ static const struct uklp_range *in_ranges(const struct uklp_range *r, size_t n,
 	return NULL;
 }
 
-/* Walk one stopped thread; 1 on conflict, 0 if clean, -errno on failure. */
-static int walk_thread(unw_addr_space_t as, struct walk *w,
-		       const struct uklp_thread *th,
-		       const struct uklp_range *ranges, size_t nranges,
-		       struct uklp_stack_conflict *c)
+struct check {
+	const struct uklp_range *ranges;
+	size_t nranges;
+	const struct uklp_range *hit;
+	const struct uklp_frame *frame;
+	struct uklp_frame at;
+};
+
+static int check_frame(void *ctx, const struct uklp_frame *f)
 {
-	pid_t tid = th->tid;
-	unw_cursor_t cur;
-	int depth, ret;
+	struct check *c = ctx;
 
-	w->regs = &th->regs;
-	w->tid = tid;
-	w->upt = NULL;
-	ret = unw_init_remote(&cur, as, w);
-	for (depth = 0; ret >= 0 && depth < MAX_DEPTH; depth++) {
-		unw_word_t ip;
-		const struct uklp_range *r;
+	/* A return address points after the call: test the call. */
+	c->hit = in_ranges(c->ranges, c->nranges, f->exact ? f->pc : f->pc - 1);
+	c->at = *f;
+	return c->hit != NULL;
+}
 
-		if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0) {
-			ret = -1;
-			break;
-		}
-		if (ip == 0)
-			break;	/* the outermost frame */
-		/* A return address points after the call: test the call. */
-		r = in_ranges(ranges, nranges, depth ? ip - 1 : ip);
-		if (r) {
-			c->tid = tid;
-			c->pc = ip;
-			c->range = r;
-			c->depth = depth;
-			c->unreliable = false;
-			if (w->upt)
-				_UPT_destroy(w->upt);
+int uklp_stack_check(struct uklp_session *s, const struct uklp_range *ranges,
+		     size_t nranges, const struct uklp_unwind_table *extra,
+		     size_t nextra, struct uklp_stack_conflict *conflict)
+{
+	int ret = uklp_unwind_begin(s, extra, nextra);
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < s->proc->nthreads; i++) {
+		const struct uklp_thread *th = &s->proc->threads[i];
+		struct check c = { .ranges = ranges, .nranges = nranges };
+		struct uklp_walk_end end;
+
+		if (!th->stopped)
+			continue;
+		ret = uklp_unwind_thread(s, th, check_frame, &c, &end);
+		if (ret == 0)
+			continue;
+		memset(conflict, 0, sizeof(*conflict));
+		conflict->tid = th->tid;
+		if (ret == -EIO) {
+			conflict->pc = end.pc;
+			conflict->depth = end.depth;
+			conflict->unreliable = true;
+			conflict->why = end.why;
 			return 1;
 		}
-		ret = unw_step(&cur);
-		if (ret == 0)
-			break;
-	}
-	if (w->upt)
-		_UPT_destroy(w->upt);
-	if (ret < 0 || depth >= MAX_DEPTH) {
-		unw_word_t ip = 0;
-
-		unw_get_reg(&cur, UNW_REG_IP, &ip);
-		c->tid = tid;
-		c->pc = ip;
-		c->range = NULL;
-		c->depth = depth;
-		c->unreliable = true;
+		if (ret < 0)
+			return ret;
+		conflict->pc = c.at.pc;
+		conflict->depth = c.at.depth;
+		conflict->range = c.hit;
 		return 1;
 	}
 	return 0;
 }
 
-/*
- * The walker and libunwind's address space are made once per session,
- * before any thread is stopped (allocating them costs more than walking
- * a few stacks); each check only refreshes the table list and forgets
- * what it had cached of memory and unwind state.
- */
-struct uklp_unwinder {
-	struct walk *w;
-	unw_addr_space_t as;
+struct frames {
+	uint64_t *pcs;
+	size_t max, n;
 };
 
-static int walker_get(struct uklp_session *s, struct walk **wp, unw_addr_space_t *asp)
+static int add_frame(void *ctx, const struct uklp_frame *f)
 {
-	struct uklp_unwinder *u = s->unwinder;
+	struct frames *fr = ctx;
 
-	if (!u) {
-		u = calloc(1, sizeof(*u));
-		if (!u)
-			return -ENOMEM;
-		u->w = calloc(1, sizeof(*u->w));
-		u->as = unw_create_addr_space(&walk_accessors, 0);
-		if (!u->w || !u->as) {
-			free(u->w);
-			if (u->as)
-				unw_destroy_addr_space(u->as);
-			free(u);
-			return -ENOMEM;
-		}
-		unw_set_caching_policy(u->as, UNW_CACHE_GLOBAL);
-		u->w->magic = WALK_MAGIC;
-		s->unwinder = u;
-	}
-	*wp = u->w;
-	*asp = u->as;
-	return 0;
-}
-
-void uklp_stack_release(struct uklp_session *s)
-{
-	struct uklp_unwinder *u = s->unwinder;
-
-	if (!u)
-		return;
-	unw_destroy_addr_space(u->as);
-	free((void *)u->w->tables);
-	free(u->w);
-	free(u);
-	s->unwinder = NULL;
-}
-
-static int walk_init(struct uklp_session *s, const struct uklp_unwind_table *extra,
-		     size_t nextra, struct walk **wp, unw_addr_space_t *asp)
-{
-	struct uklp_unwind_table *tables;
-	struct walk *w;
-	size_t nt = 0;
-	int ret = walker_get(s, &w, asp);
-
-	if (ret)
-		return ret;
-	tables = calloc(s->nrecs + nextra + s->nobjtabs + 1, sizeof(*tables));
-	if (!tables)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->nrecs; i++) {
-		const struct uklp_rt_patch *p = s->recs[i].p;
-
-		if (!p)
-			continue;
-		tables[nt++] = (struct uklp_unwind_table){
-			.lo = p->text_lo, .hi = p->text_hi, .segbase = p->base,
-			.table = p->eh_table, .count = p->eh_count,
-		};
-	}
-	for (size_t i = 0; i < nextra; i++)
-		tables[nt++] = extra[i];
-	for (size_t i = 0; i < s->nobjtabs; i++)
-		tables[nt++] = s->objtabs[i];
-	free((void *)w->tables);
-	w->proc = s->proc;
-	w->tables = tables;
-	w->ntables = nt;
-	w->maps = s->maps;
-	/* Keep what cannot have changed (code and unwind tables of the
-	 * objects, and libunwind's per-address unwind state): a retry or a
-	 * second check then costs little more than the stacks themselves. */
-	for (size_t i = 0; i < CACHE_PAGES; i++)
-		if (!w->cache[i].stable)
-			w->cache[i].valid = false;
-	*wp = w;
-	return 0;
-}
-
-/*
- * Each object's .eh_frame_hdr (PT_GNU_EH_FRAME) holds a sorted table of
- * its FDEs: {start, fde} pairs relative to the header, which is exactly
- * libunwind's remote-table format.  Read the ELF and program headers from
- * the object's first mapping in the target: no file to open.
- */
-static int objtab(struct uklp_session *s, const struct uklp_object *o,
-		  struct uklp_unwind_table *t)
-{
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	uint8_t hdr[12];
-	int32_t count;
-
-	if (!o->text_hi || uklp_proc_read(s->proc, o->lo, &eh, sizeof(eh)) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_phentsize != sizeof(ph))
-		return -ENOENT;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		if (uklp_proc_read(s->proc, o->lo + eh.e_phoff + i * sizeof(ph), &ph, sizeof(ph)))
-			return -ENOENT;
-		if (ph.p_type != PT_GNU_EH_FRAME)
-			continue;
-		if (uklp_proc_read(s->proc, ph.p_vaddr + o->bias, hdr, sizeof(hdr)))
-			return -ENOENT;
-		/* version 1; eh_frame_ptr any; fde_count udata4;
-		 * table datarel|sdata4: the layout every linker writes. */
-		if (hdr[0] != 1 || hdr[2] != 0x03 || hdr[3] != 0x3b)
-			return -ENOTSUP;
-		memcpy(&count, hdr + 8, 4);
-		*t = (struct uklp_unwind_table){
-			.lo = o->text_lo, .hi = o->text_hi,
-			.segbase = ph.p_vaddr + o->bias,
-			.table = ph.p_vaddr + o->bias + 12,
-			.count = (uint64_t)count,
-		};
-		return (hdr[1] & 0x0f) == 0x0b || (hdr[1] & 0x0f) == 0x03 ? 0 : -ENOTSUP;
-	}
-	return -ENOENT;
-}
-
-int uklp_stack_prepare(struct uklp_session *s)
-{
-	struct walk *w;
-	unw_addr_space_t as;
-	int ret = walker_get(s, &w, &as);
-
-	/* Once per maps snapshot: uklp_session_reread_maps() drops them. */
-	if (ret || s->objtabs)
-		return ret;
-	s->nobjtabs = 0;
-	s->objtabs = calloc(s->maps->nobjs + 1, sizeof(*s->objtabs));
-	if (!s->objtabs)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->maps->nobjs; i++)
-		if (!objtab(s, &s->maps->objs[i], &s->objtabs[s->nobjtabs]))
-			s->nobjtabs++;
+	if (fr->n == fr->max)
+		return 1;
+	fr->pcs[fr->n++] = f->pc;
 	return 0;
 }
 
@@ -465,55 +201,26 @@ int uklp_stack_frames(struct uklp_session *s, pid_t tid, uint64_t *pcs,
 		      size_t max, size_t *n)
 {
 	struct uklp_thread *th = uklp_proc_thread(s->proc, tid);
-	unw_addr_space_t as;
-	unw_cursor_t cur;
-	struct walk *w;
+	struct frames fr = { .pcs = pcs, .max = max };
+	struct uklp_walk_end end;
 	int ret;
 
 	*n = 0;
 	if (!th || !th->stopped)
 		return -ESRCH;
-	ret = walk_init(s, NULL, 0, &w, &as);
+	ret = uklp_unwind_begin(s, NULL, 0);
 	if (ret)
 		return ret;
-	w->regs = &th->regs;
-	w->tid = tid;
-	w->upt = NULL;
-	ret = unw_init_remote(&cur, as, w);
-	while (ret >= 0 && *n < max) {
-		unw_word_t ip;
-
-		if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
-			break;
-		pcs[(*n)++] = ip;
-		ret = unw_step(&cur);
-		if (ret == 0)
-			break;
-	}
-	if (w->upt)
-		_UPT_destroy(w->upt);
-	return ret < 0 ? -EIO : 0;
+	ret = uklp_unwind_thread(s, th, add_frame, &fr, &end);
+	*n = fr.n;
+	if (ret == 1)
+		return -E2BIG;	/* more frames than max: not walked to its end */
+	return ret;
 }
 
-int uklp_stack_check(struct uklp_session *s, const struct uklp_range *ranges,
-		     size_t nranges, const struct uklp_unwind_table *extra,
-		     size_t nextra, struct uklp_stack_conflict *conflict)
+void uklp_stack_release(struct uklp_session *s)
 {
-	struct walk *w;
-	unw_addr_space_t as;
-	int ret = walk_init(s, extra, nextra, &w, &as);
-
-	if (ret)
-		return ret;
-	for (size_t i = 0; i < s->proc->nthreads; i++) {
-		if (!s->proc->threads[i].stopped)
-			continue;
-		ret = walk_thread(as, w, &s->proc->threads[i], ranges, nranges,
-				  conflict);
-		if (ret)
-			break;
-	}
-	return ret;
+	uklp_unwind_release(s);
 }
 
 /*

@@ -5,8 +5,10 @@
  * patch state, so uklp switches all threads at once: stop every thread,
  * walk every stack, and only if no frame is inside a function being
  * switched (the old code on load, the new code on unload) write the
- * switches and resume.  Otherwise resume at once, wait a little and try
- * again until the timeout, then fail with the process unchanged.
+ * switches and resume.  Otherwise resume at once, wait and try again
+ * until the timeout, then fail with the process unchanged.  The waits
+ * grow, and never end before every thread has had the CPU since it was
+ * resumed (turns.c): retries must not starve the program.
  *
  * Nothing slow happens while the threads are stopped: the image is already
  * loaded and relocated and the switch bytes computed, so the stop lasts the
@@ -17,11 +19,22 @@
  * rewritten: that would crash it, not just mix old and new code.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "common/log.h"
 #include "core/core.h"
+#include "core/turns.h"
 #include "ptrace/ptrace.h"
+
+/* Waits between tries: from 1 ms, doubling, up to 250 ms. */
+#define WAIT_FIRST	0.001
+#define WAIT_MAX	0.25
+/* Each wait is at least this many times the stop before it: the program
+ * is held at most a fifth of the time while uklp retries. */
+#define HOLD_SHARE	4
+/* The longest uklp waits past that for every thread to have run. */
+#define TURN_WAIT_MAX	1.0
 
 static double now(void)
 {
@@ -47,6 +60,7 @@ static int check_sites(struct uklp_session *s, const struct uklp_range *r,
 				c->range = &r[i];
 				c->depth = 0;
 				c->unreliable = false;
+				c->why = NULL;
 				return 1;
 			}
 		}
@@ -55,15 +69,48 @@ static int check_sites(struct uklp_session *s, const struct uklp_range *r,
 }
 
 static void report(struct uklp_session *s, const struct uklp_stack_conflict *c,
-		   double waited)
+		   double waited, unsigned int tries, double held)
 {
+	char when[128];
+
+	snprintf(when, sizeof(when),
+		 "transition not completed after %.1f s (program held %.1f ms in total over %u tries)",
+		 waited, held * 1e3, tries);
 	if (c->unreliable)
-		pr_err("process %d: transition not completed after %.1f s: the stack of thread %d cannot be walked (pc 0x%llx, frame %d); use --force to skip the check",
-		       s->opts->pid, waited, c->tid, (unsigned long long)c->pc, c->depth);
+		pr_err("process %d: %s: the stack of thread %d cannot be walked (pc 0x%llx, frame %d: %s); use --force to skip the check",
+		       s->opts->pid, when, c->tid, (unsigned long long)c->pc, c->depth,
+		       c->why ? c->why : "unknown");
 	else
-		pr_err("process %d: transition not completed after %.1f s: thread %d is still running %s (pc 0x%llx, frame %d)",
-		       s->opts->pid, waited, c->tid, c->range->what,
+		pr_err("process %d: %s: thread %d is still running %s (pc 0x%llx, frame %d)",
+		       s->opts->pid, when, c->tid, c->range->what,
 		       (unsigned long long)c->pc, c->depth);
+}
+
+static double ts_sec(const struct timespec *ts)
+{
+	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
+}
+
+/* The threads of a stop, to wait for their turns after it. */
+static int note_threads(struct uklp_session *s, struct uklp_turns *turns)
+{
+	pid_t tids[256], *v = tids;
+	size_t n = s->proc->nthreads;
+	int ret;
+
+	if (n > sizeof(tids) / sizeof(tids[0])) {
+		v = calloc(n, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = s->proc->threads[i].tid;
+	ret = uklp_proc_resume_all(s->proc);
+	if (!ret)
+		ret = uklp_turns_note(turns, s->opts->pid, v, n);
+	if (v != tids)
+		free(v);
+	return ret;
 }
 
 int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
@@ -71,7 +118,8 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 		    size_t nextra, uklp_apply_fn apply, void *ctx)
 {
 	double start = now(), deadline = start + s->opts->timeout;
-	struct timespec backoff = { 0, 1000000 };
+	double wait = WAIT_FIRST, held = 0;
+	struct uklp_turns turns = { 0 };
 	struct uklp_stack_conflict c;
 	unsigned int tries = 0;
 	int ret, busy;
@@ -85,16 +133,16 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 		pr_warn("process %d: --force: switching without checking the threads' stacks",
 			s->opts->pid);
 	for (;;) {
-		double t0 = now();
+		double t0 = now(), t1, window, left, least, most;
+		size_t starved;
 
 		tries++;
 		ret = uklp_proc_stop_all(s->proc);
 		if (ret) {
 			uklp_proc_resume_all(s->proc);
-			return ret;
+			break;
 		}
-		double t1 = now();
-
+		t1 = now();
 		if (s->opts->force)
 			busy = check_sites(s, ranges, nranges, &c);
 		else
@@ -103,35 +151,63 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 			 (t1 - t0) * 1e6, (now() - t1) * 1e6);
 		if (busy < 0) {
 			uklp_proc_resume_all(s->proc);
-			return busy;
+			ret = busy;
+			break;
 		}
 		if (!busy) {
 			size_t n = s->proc->nthreads;
-
 			double t2 = now(), t3, t4;
 
 			ret = apply(s, ctx);
 			t3 = now();
 			busy = uklp_proc_resume_all(s->proc);
-			t4 = (double)s->proc->resumed_at.tv_sec +
-			     (double)s->proc->resumed_at.tv_nsec / 1e9;
+			t4 = ts_sec(&s->proc->resumed_at);
+			held += t4 - t0;
 			pr_debug("process %d: apply %.1f us, resume %.1f us", s->opts->pid,
 				 (t3 - t2) * 1e6, (t4 - t3) * 1e6);
 			/* The figure `make bench` reads: how long threads stood. */
-			pr_debug("process %d: %zu threads stopped for %.1f us; switched after %u tries, %.3f s",
-				 s->opts->pid, n, (t4 - t0) * 1e6, tries, now() - start);
-			return ret ? ret : busy;
+			pr_debug("process %d: %zu threads stopped for %.1f us; switched after %u tries, %.3f s; program held %.1f ms in total",
+				 s->opts->pid, n, (t4 - t0) * 1e6, tries, now() - start,
+				 held * 1e3);
+			ret = ret ? ret : busy;
+			break;
 		}
-		uklp_proc_resume_all(s->proc);
-		if (tries == 1 && !c.unreliable)
+		ret = note_threads(s, &turns);
+		window = ts_sec(&s->proc->resumed_at) - t0;
+		held += window;
+		if (ret)
+			break;
+		if (tries == 1 && c.unreliable)
+			pr_debug("process %d: the stack of thread %d cannot be walked (pc 0x%llx, frame %d: %s); waiting",
+				 s->opts->pid, c.tid, (unsigned long long)c.pc, c.depth,
+				 c.why ? c.why : "unknown");
+		else if (tries == 1)
 			pr_debug("process %d: thread %d is in %s; waiting", s->opts->pid,
 				 c.tid, c.range->what);
-		if (now() >= deadline) {
-			report(s, &c, now() - start);
-			return -EBUSY;
+		left = deadline - now();
+		if (left <= 0) {
+			report(s, &c, now() - start, tries, held);
+			ret = -EBUSY;
+			break;
 		}
-		nanosleep(&backoff, NULL);
-		if (backoff.tv_nsec < 64000000)
-			backoff.tv_nsec *= 2;
+		/*
+		 * Wait longer each time, and at least HOLD_SHARE times the
+		 * stop just made, so the program runs most of the time; then
+		 * on until every thread has run since it was resumed, so none
+		 * is stopped again before it had the CPU.  Both bounded.
+		 */
+		least = wait > HOLD_SHARE * window ? wait : HOLD_SHARE * window;
+		if (least > left)
+			least = left;
+		most = least + TURN_WAIT_MAX < left ? least + TURN_WAIT_MAX : left;
+		if (most < least)
+			most = least;
+		starved = uklp_turns_wait(&turns, least, most);
+		if (starved)
+			pr_debug("process %d: %zu threads have not run since the last stop; stopping them again after %.0f ms",
+				 s->opts->pid, starved, (now() - t0) * 1e3);
+		wait = wait * 2 < WAIT_MAX ? wait * 2 : WAIT_MAX;
 	}
+	uklp_turns_free(&turns);
+	return ret;
 }
