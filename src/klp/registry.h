@@ -35,7 +35,7 @@
 #include <stdint.h>
 
 #define UKLP_RT_MAGIC	0x47455254504b4c55ull	/* "ULKPTREG" */
-#define UKLP_RT_VERSION	2
+#define UKLP_RT_VERSION	3
 #define UKLP_RT_REGISTRY_SYM "uklp_rt_registry"
 
 #define UKLP_RT_NAME_MAX	64
@@ -80,6 +80,71 @@ struct uklp_rt_region {
 	uint64_t addr, size;
 };
 
+/*
+ * One klp_object of a patch: the main executable or a shared library,
+ * loaded when the patch came, or later (late patching, the kernel's
+ * klp_module_coming/going).
+ *
+ * Object states:
+ *	UKLP_OBJ_PATCHED	loaded, its klp relocations applied and its
+ *				functions switched
+ *	UKLP_OBJ_PENDING	not loaded (or unloaded since): its klp
+ *				relocations are cleared (the bytes in
+ *				`cleared`) and its functions have no switch;
+ *				the runtime patches it when it loads
+ *	UKLP_OBJ_FAILED		it loaded but could not be patched (a symbol
+ *				not found, pre_patch refused): `error` says
+ *				why; it stays unpatched until it loads again
+ *	UKLP_OBJ_MISMATCH	it loaded with another build-id than the one
+ *				the patch was made for: left unpatched
+ */
+enum uklp_rt_obj_state {
+	UKLP_OBJ_PATCHED = 1,
+	UKLP_OBJ_PENDING = 2,
+	UKLP_OBJ_FAILED = 3,
+	UKLP_OBJ_MISMATCH = 4,
+};
+
+/* uklp_rt_object.callbacks: which callbacks ran, for the kernel's
+ * symmetry rules (a post_unpatch runs only where its pre_patch ran). */
+#define UKLP_OBJ_CB_PRE_PATCH	0x1u
+
+#define UKLP_RT_BUILD_ID_MAX	20
+#define UKLP_RT_ERROR_MAX	160
+
+struct uklp_rt_object {
+	char name[UKLP_RT_OBJ_MAX];	/* "" = main executable */
+	uint64_t klp_object;		/* struct klp_object * in the image:
+					   its callbacks, and their argument */
+	uint32_t state;			/* enum uklp_rt_obj_state */
+	uint32_t callbacks;		/* UKLP_OBJ_CB_* */
+	uint64_t bias;			/* load bias while patched */
+	uint64_t link_map;		/* struct link_map * of a late object */
+	uint8_t build_id[UKLP_RT_BUILD_ID_MAX];	/* expected; len 0 = any */
+	uint32_t build_id_len;
+	uint32_t first_func, nfuncs;	/* its entries of the record's funcs[] */
+	uint32_t nrelas;
+	uint64_t relas;			/* struct uklp_rt_rela[nrelas], in the
+					   image's mapping */
+	char error[UKLP_RT_ERROR_MAX];	/* the last late-patching failure */
+};
+
+/*
+ * A klp relocation of the patch against an object that may come and go
+ * (.klp.rela.<obj>.<sec>): where it is applied in the patch image, what
+ * it resolves (name and sympos in that object's symbol table), and the
+ * bytes of the field when it is not applied, to clear it again when the
+ * object goes (the 6.3 kernel's klp_clear_object_relocs).
+ */
+struct uklp_rt_rela {
+	uint64_t place;			/* address of the field in the image */
+	int64_t addend;
+	uint32_t type;			/* R_X86_64_* */
+	uint32_t sympos;
+	char name[UKLP_RT_SYM_MAX];
+	uint8_t cleared[8];
+};
+
 #define UKLP_RT_REGIONS_MAX 8
 
 struct uklp_rt_patch {
@@ -98,6 +163,11 @@ struct uklp_rt_patch {
 					   __register_frame, 0 if none */
 	uint32_t nregions, nfuncs;
 	struct uklp_rt_region regions[UKLP_RT_REGIONS_MAX];	/* all to unmap */
+	uint32_t replace;		/* klp_patch.replace: cumulative */
+	uint32_t nobjs;
+	uint64_t objs;			/* struct uklp_rt_object[nobjs], right
+					   after funcs[] in the record */
+	uint64_t states;		/* struct klp_state * in the image, or 0 */
 	struct uklp_rt_func funcs[];	/* nfuncs entries */
 };
 
@@ -106,7 +176,13 @@ struct uklp_rt_registry {
 	uint32_t version;
 	uint32_t npatches;
 	uint64_t head;			/* struct uklp_rt_patch *, oldest first */
-	uint64_t generation;		/* bumped on every change */
+	uint64_t generation;		/* bumped on every change, by the
+					   controller and by the runtime */
+	uint64_t hook_lo, hook_hi;	/* the runtime's code that changes the
+					   registry inside the process (the
+					   dynamic-loader hook): a controller
+					   never switches while a thread is
+					   in it */
 };
 
 #endif /* UKLP_RT_REGISTRY_H */

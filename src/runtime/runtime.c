@@ -12,8 +12,8 @@
  * or patch code uses is exported.
  */
 #include "klp/registry.h"
+#include "runtime/internal.h"
 
-#define UKLP_RT_EXPORT __attribute__((visibility("default"), used))
 
 UKLP_RT_EXPORT struct uklp_rt_registry uklp_rt_registry = {
 	.magic = UKLP_RT_MAGIC,
