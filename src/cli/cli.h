@@ -32,6 +32,7 @@ int cli_pid_twice(int have, const char *arg);
 int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 int cmd_symbols(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 

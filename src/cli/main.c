@@ -12,6 +12,7 @@ static const struct cli_cmd cmds[] = {
 	{ "load", "load a patch object into a running process", cmd_load },
 	{ "unload", "take a loaded patch out of a process", cmd_unload },
 	{ "list", "show the patches loaded in a process", cmd_list },
+	{ "info", "show one loaded patch in detail", cmd_info },
 	{ "symbols", "write the symbol database of a program or a kernel", cmd_symbols },
 	{ "convert", "turn a patch's relocations into livepatch relocations", cmd_convert },
 	{ NULL, NULL, NULL },

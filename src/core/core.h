@@ -40,6 +40,8 @@ struct uklp_unwind_table {
 struct uklp_rec {
 	uint64_t addr;			/* where it lives in the target */
 	struct uklp_rt_patch *p;	/* local copy (malloc'ed, with funcs) */
+	struct uklp_rt_object *objs;	/* local copy of its objects, or NULL */
+	size_t nobjs;
 };
 
 struct uklp_objsyms {
@@ -102,6 +104,9 @@ int uklp_registry_check_new(struct uklp_session *s, const char *name);
 /* Link/unlink with every thread stopped. */
 int uklp_registry_link(struct uklp_session *s, uint64_t rec_addr);
 int uklp_registry_unlink(struct uklp_session *s, const struct uklp_rec *r);
+/* Rewrite the list as the records of s->recs not dropped, in order, then
+ * tail (a record not in s->recs; 0 for none); local copies follow. */
+int uklp_registry_relink(struct uklp_session *s, const bool *drop, uint64_t tail);
 void uklp_registry_free(struct uklp_session *s);
 
 /* stack.c: is any frame of any stopped thread inside one of the ranges? */
@@ -173,6 +178,7 @@ int uklp_remote_munmap(struct uklp_session *s, uint64_t addr, size_t len);
 int uklp_load(const struct uklp_opts *opts, const char *path);
 int uklp_unload(const struct uklp_opts *opts, const char *name);
 int uklp_list(const struct uklp_opts *opts);
+int uklp_info(const struct uklp_opts *opts, const char *name);
 
 /* "dir/livepatch-sample.klp.o" -> "livepatch-sample" */
 int uklp_patch_name(const char *path, char *out, size_t outlen);

@@ -1,7 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * uklp list: what /sys/kernel/livepatch shows for the kernel, for one
- * process, read from the registry inside it.
+ * uklp list and uklp info: what /sys/kernel/livepatch shows for the
+ * kernel, for one process, read from the registry inside it (the process
+ * is not stopped).
+ *
+ *	list	every patch, oldest first: state, flags, place in the stack,
+ *		and its functions with which patch's code runs for each now
+ *	info	one patch, with its objects as well (loaded, patched, pending,
+ *		a late-patching failure) and every address
+ *
+ * The JSON schema (docs/formats.md, "uklp list --json") is the same for
+ * both: info prints one patch object of the list's "patches" array.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +34,55 @@ static const char *state_name(uint32_t st)
 	}
 }
 
+static const char *obj_state_name(uint32_t st)
+{
+	switch (st) {
+	case UKLP_OBJ_PATCHED:
+		return "patched";
+	case UKLP_OBJ_PENDING:
+		return "pending";
+	case UKLP_OBJ_FAILED:
+		return "failed";
+	case UKLP_OBJ_MISMATCH:
+		return "build-id mismatch";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *objname(const char *o)
+{
+	return o[0] ? o : "vmlinux";
+}
+
+/* The patch whose code runs for f now: the newest enabled record that
+ * replaces the function, or none when f's own patch is disabled. */
+static const char *running(const struct uklp_session *s, const struct uklp_rt_func *f)
+{
+	const char *who = NULL;
+
+	for (size_t k = 0; k < s->nrecs; k++) {
+		const struct uklp_rt_patch *p = s->recs[k].p;
+
+		if (p->state == UKLP_RT_DISABLED)
+			continue;
+		for (uint32_t j = 0; j < p->nfuncs; j++)
+			if (p->funcs[j].old_addr == f->old_addr && p->funcs[j].old_addr)
+				who = p->name;
+	}
+	return who;
+}
+
+/* 1-based place among the records that are on the func stack. */
+static size_t stack_place(const struct uklp_session *s, size_t i)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k <= i; k++)
+		n += s->recs[k].p->state != UKLP_RT_DISABLED;
+	return n;
+}
+
 static void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -41,66 +99,96 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void list_json(const struct uklp_session *s, FILE *f)
+static void json_patch(const struct uklp_session *s, size_t i, FILE *f)
 {
-	fprintf(f, "{\"pid\": %d, \"runtime\": %s, \"patches\": [", s->opts->pid,
-		s->registry ? "true" : "false");
-	for (size_t i = 0; i < s->nrecs; i++) {
-		const struct uklp_rt_patch *p = s->recs[i].p;
+	const struct uklp_rt_patch *p = s->recs[i].p;
+	const struct uklp_rec *r = &s->recs[i];
 
-		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
-		json_str(f, p->name);
-		fprintf(f, ", \"state\": \"%s\", \"enabled\": %s, \"forced\": %s, \"file\": ",
-			state_name(p->state), p->state == UKLP_RT_ENABLED ? "true" : "false",
-			p->forced ? "true" : "false");
-		json_str(f, p->path);
-		fprintf(f, ", \"loaded_at\": %llu, \"base\": \"0x%llx\", \"size\": %llu, \"funcs\": [",
-			(unsigned long long)p->loaded_at, (unsigned long long)p->base,
-			(unsigned long long)p->size);
-		for (uint32_t j = 0; j < p->nfuncs; j++) {
-			const struct uklp_rt_func *fn = &p->funcs[j];
+	fprintf(f, "{\"name\": ");
+	json_str(f, p->name);
+	fprintf(f, ", \"state\": \"%s\", \"enabled\": %s, \"transition\": %s, \"forced\": %s, \"replace\": %s, \"stack\": %zu, \"file\": ",
+		state_name(p->state), p->state == UKLP_RT_ENABLED ? "true" : "false",
+		p->state == UKLP_RT_LOADING ? "true" : "false", p->forced ? "true" : "false",
+		p->replace ? "true" : "false",
+		p->state == UKLP_RT_DISABLED ? (size_t)0 : stack_place(s, i));
+	json_str(f, p->path);
+	fprintf(f, ", \"loaded_at\": %llu, \"base\": \"0x%llx\", \"size\": %llu, \"objects\": [",
+		(unsigned long long)p->loaded_at, (unsigned long long)p->base,
+		(unsigned long long)p->size);
+	for (size_t k = 0; k < r->nobjs; k++) {
+		const struct uklp_rt_object *o = &r->objs[k];
 
-			fprintf(f, "%s\n    {\"object\": ", j ? "," : "");
-			json_str(f, fn->object[0] ? fn->object : "vmlinux");
-			fprintf(f, ", \"old_name\": ");
-			json_str(f, fn->old_name);
-			fprintf(f, ", \"old_sympos\": %llu, \"old_addr\": \"0x%llx\", \"new_addr\": \"0x%llx\", \"switch\": \"%s\"}",
-				(unsigned long long)fn->old_sympos, (unsigned long long)fn->old_addr,
-				(unsigned long long)fn->new_addr,
-				fn->mode == UKLP_SWITCH_PAD ? "pad" : "jmp");
-		}
-		fprintf(f, "]}");
+		fprintf(f, "%s\n    {\"name\": ", k ? "," : "");
+		json_str(f, objname(o->name));
+		fprintf(f, ", \"state\": \"%s\", \"error\": ", obj_state_name(o->state));
+		json_str(f, o->error);
+		fprintf(f, "}");
 	}
-	fprintf(f, "%s]}\n", s->nrecs ? "\n" : "");
+	fprintf(f, "], \"funcs\": [");
+	for (uint32_t j = 0; j < p->nfuncs; j++) {
+		const struct uklp_rt_func *fn = &p->funcs[j];
+		const char *who = running(s, fn);
+
+		fprintf(f, "%s\n    {\"object\": ", j ? "," : "");
+		json_str(f, objname(fn->object));
+		fprintf(f, ", \"old_name\": ");
+		json_str(f, fn->old_name);
+		fprintf(f, ", \"old_sympos\": %llu, \"old_addr\": \"0x%llx\", \"new_addr\": \"0x%llx\", \"switch\": \"%s\", \"running\": ",
+			(unsigned long long)fn->old_sympos, (unsigned long long)fn->old_addr,
+			(unsigned long long)fn->new_addr,
+			fn->mode == UKLP_SWITCH_PAD ? "pad" : "jmp");
+		if (who)
+			json_str(f, who);
+		else
+			fprintf(f, "null");
+		fprintf(f, "}");
+	}
+	fprintf(f, "]}");
 }
 
-static void list_text(const struct uklp_session *s, FILE *f)
+static void text_patch(const struct uklp_session *s, size_t i, bool detail, FILE *f)
 {
-	if (!s->nrecs) {
-		fprintf(f, "process %d: no patches\n", s->opts->pid);
-		return;
+	const struct uklp_rt_patch *p = s->recs[i].p;
+	const struct uklp_rec *r = &s->recs[i];
+	char when[32] = "";
+	time_t t = (time_t)p->loaded_at;
+	struct tm tm;
+
+	if (localtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(f, "%s [%s%s%s%s] %s (loaded %s)\n", p->name, state_name(p->state),
+		p->forced ? ", forced" : "", p->replace ? ", replace" : "",
+		p->state == UKLP_RT_DISABLED ? ", code kept mapped: a thread may still run it" : "",
+		p->path, when);
+	if (detail) {
+		if (p->state != UKLP_RT_DISABLED)
+			fprintf(f, "  stack: %zu of %zu\n", stack_place(s, i),
+				stack_place(s, s->nrecs - 1));
+		fprintf(f, "  image: 0x%llx, %llu bytes\n", (unsigned long long)p->base,
+			(unsigned long long)p->size);
 	}
-	for (size_t i = 0; i < s->nrecs; i++) {
-		const struct uklp_rt_patch *p = s->recs[i].p;
-		char when[32] = "";
-		time_t t = (time_t)p->loaded_at;
-		struct tm tm;
+	for (size_t k = 0; k < r->nobjs; k++) {
+		const struct uklp_rt_object *o = &r->objs[k];
 
-		if (localtime_r(&t, &tm))
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		fprintf(f, "%s [%s%s%s] %s (loaded %s)\n", p->name, state_name(p->state),
-			p->forced ? ", forced" : "",
-			p->state == UKLP_RT_DISABLED ? ", code kept mapped: a thread may still run it" : "",
-			p->path, when);
-		for (uint32_t j = 0; j < p->nfuncs; j++) {
-			const struct uklp_rt_func *fn = &p->funcs[j];
+		fprintf(f, "  object %s: %s%s%s\n", objname(o->name), obj_state_name(o->state),
+			o->error[0] ? ": " : "", o->error);
+	}
+	for (uint32_t j = 0; j < p->nfuncs; j++) {
+		const struct uklp_rt_func *fn = &p->funcs[j];
+		const char *who = running(s, fn);
 
-			fprintf(f, "  %s:%s,%llu 0x%llx -> 0x%llx\n",
-				fn->object[0] ? fn->object : "vmlinux", fn->old_name,
-				(unsigned long long)fn->old_sympos,
-				(unsigned long long)fn->old_addr,
-				(unsigned long long)fn->new_addr);
-		}
+		fprintf(f, "  %s:%s,%llu 0x%llx -> 0x%llx", objname(fn->object), fn->old_name,
+			(unsigned long long)fn->old_sympos, (unsigned long long)fn->old_addr,
+			(unsigned long long)fn->new_addr);
+		if (!who)
+			fprintf(f, " (original code runs)");
+		else if (strcmp(who, p->name))
+			fprintf(f, " (patch '%s' runs)", who);
+		if (detail)
+			fprintf(f, " [%s switch at 0x%llx]",
+				fn->mode == UKLP_SWITCH_PAD ? "pad" : "jmp",
+				(unsigned long long)fn->site);
+		fputc('\n', f);
 	}
 }
 
@@ -109,12 +197,48 @@ int uklp_list(const struct uklp_opts *opts)
 	struct uklp_session s;
 	int ret = uklp_session_open(&s, opts);
 
-	if (!ret) {
-		if (opts->json)
-			list_json(&s, stdout);
-		else
-			list_text(&s, stdout);
+	if (ret)
+		goto out;
+	if (opts->json) {
+		printf("{\"pid\": %d, \"runtime\": %s, \"patches\": [", opts->pid,
+		       s.registry ? "true" : "false");
+		for (size_t i = 0; i < s.nrecs; i++) {
+			printf("%s\n  ", i ? "," : "");
+			json_patch(&s, i, stdout);
+		}
+		printf("%s]}\n", s.nrecs ? "\n" : "");
+	} else if (!s.nrecs) {
+		printf("process %d: no patches\n", opts->pid);
+	} else {
+		for (size_t i = 0; i < s.nrecs; i++)
+			text_patch(&s, i, false, stdout);
 	}
+out:
+	uklp_session_close(&s);
+	return ret;
+}
+
+int uklp_info(const struct uklp_opts *opts, const char *name)
+{
+	struct uklp_session s;
+	const struct uklp_rec *r;
+	int ret = uklp_session_open(&s, opts);
+
+	if (ret)
+		goto out;
+	r = uklp_registry_find(&s, name);
+	if (!r) {
+		pr_err("patch '%s' is not loaded in process %d", name, opts->pid);
+		ret = -ENOENT;
+		goto out;
+	}
+	if (opts->json) {
+		json_patch(&s, (size_t)(r - s.recs), stdout);
+		putchar('\n');
+	} else {
+		text_patch(&s, (size_t)(r - s.recs), true, stdout);
+	}
+out:
 	uklp_session_close(&s);
 	return ret;
 }

@@ -35,6 +35,7 @@
 #include "core/buildid.h"
 #include "core/core.h"
 #include "core/patch.h"
+#include "core/replace.h"
 #include "core/split.h"
 #include "elf/elf.h"
 #include "loader/loader.h"
@@ -60,6 +61,7 @@ struct load {
 	char **whats;			/* owned; whats[i] is NULL or ranges[i].what */
 	size_t nwhats;
 	size_t written;			/* switches written by apply() */
+	struct uklp_replace replace;	/* klp_patch.replace: what it takes over */
 };
 
 /* The resolver the loader uses: the process's exports and klp symbols. */
@@ -175,6 +177,7 @@ static int build_record(struct load *l, const struct uklp_opts *opts)
 	p->forced = opts->force;
 	p->loaded_at = (uint64_t)time(NULL);
 	p->nfuncs = (uint32_t)n;
+	p->replace = l->info.replace;
 	l->rec = p;
 	return 0;
 }
@@ -404,6 +407,7 @@ static void unmap_all(struct load *l)
 static int build_ranges(struct load *l)
 {
 	size_t n = l->info.nfuncs;
+	int ret;
 
 	l->ranges = calloc(3 * n + 1, sizeof(*l->ranges));
 	l->whats = calloc(3 * n + 1, sizeof(*l->whats));
@@ -432,7 +436,14 @@ static int build_ranges(struct load *l)
 		}
 	}
 	/* foo.cold, foo.part.N...: the pieces GCC split off count as foo. */
-	return uklp_split_add_pieces(&l->s, &l->ranges, &l->nranges);
+	ret = uklp_split_add_pieces(&l->s, &l->ranges, &l->nranges);
+	/* Atomic replace: the older patches' code goes, some functions go
+	 * back to their original code. */
+	if (!ret && l->info.replace)
+		ret = uklp_replace_prepare(&l->s, l->rec, &l->replace);
+	if (!ret && l->info.replace)
+		ret = uklp_replace_ranges(&l->s, &l->replace, &l->ranges, &l->nranges);
+	return ret;
 }
 
 static int set_state(struct load *l, uint32_t state)
@@ -460,6 +471,11 @@ static int apply(struct uklp_session *s, void *ctx)
 			goto rollback;
 	}
 	uklp_test_stall("switched");
+	if (l->info.replace) {
+		ret = uklp_replace_apply(s, &l->replace, l->rec_addr);
+		if (ret)
+			goto rollback;
+	}
 	ret = set_state(l, UKLP_RT_ENABLED);
 	if (!ret)
 		return 0;
@@ -489,6 +505,7 @@ static void load_free(struct load *l)
 		free(l->whats[i]);
 	free(l->whats);
 	free(l->ranges);
+	uklp_replace_free(&l->replace);
 	free(l->rec);
 	uklp_patch_info_free(&l->info);
 	uklp_image_free(l->img);
@@ -580,8 +597,11 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 		unmap_all(&l);
 		goto out;
 	}
-	pr_info("process %d: patch '%s' loaded: %zu function%s switched", opts->pid,
-		l.name, l.info.nfuncs, l.info.nfuncs == 1 ? "" : "s");
+	if (l.info.replace)
+		uklp_replace_release(&l.s, &l.replace);
+	pr_info("process %d: patch '%s' loaded: %zu function%s switched%s", opts->pid,
+		l.name, l.info.nfuncs, l.info.nfuncs == 1 ? "" : "s",
+		l.info.replace ? " (atomic replace)" : "");
 out:
 	load_free(&l);
 	return ret;

@@ -456,11 +456,11 @@ static int read_patch(struct reader *r, struct uklp_patch_info *info)
 			      sizeof(((struct klp_patch *)0)->replace), &replace_zero);
 	if (ret)
 		return ret;
-	if (!states_null || !replace_zero) {
-		pr_err("%s: %s is not supported by this uklp yet", r->e->path,
-		       !states_null ? "klp_patch.states" : "klp_patch.replace");
+	if (!states_null) {
+		pr_err("%s: klp_patch.states is not supported by this uklp yet", r->e->path);
 		return -ENOTSUP;
 	}
+	info->replace = !replace_zero;
 	ret = rd_ptr(r, field(p, offsetof(struct klp_patch, objs)), "klp_patch.objs", &objs, &null);
 	if (ret)
 		return ret;

@@ -7,6 +7,7 @@
 #ifndef UKLP_PATCH_H
 #define UKLP_PATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,7 @@ struct uklp_patch_info {
 	struct uklp_patch_func *funcs;
 	size_t nfuncs;
 	size_t nobjs;
+	bool replace;		/* klp_patch.replace: atomic replace */
 };
 
 /* A relocatable x86-64 object with a KLP_PATCH() descriptor. */

@@ -45,8 +45,10 @@ static struct uklp_object *runtime_object(struct uklp_session *s)
 
 void uklp_registry_free(struct uklp_session *s)
 {
-	for (size_t i = 0; i < s->nrecs; i++)
+	for (size_t i = 0; i < s->nrecs; i++) {
 		free(s->recs[i].p);
+		free(s->recs[i].objs);
+	}
 	free(s->recs);
 	s->recs = NULL;
 	s->nrecs = 0;
@@ -79,6 +81,30 @@ static int read_record(struct uklp_session *s, uint64_t addr, struct uklp_rec *r
 	p->path[UKLP_RT_PATH_MAX - 1] = 0;
 	r->addr = addr;
 	r->p = p;
+	r->objs = NULL;
+	r->nobjs = 0;
+	if (p->nobjs && p->objs) {
+		if (p->nobjs > 4096) {
+			pr_err("process %d: corrupt patch record at 0x%llx (%u objects)",
+			       s->opts->pid, (unsigned long long)addr, p->nobjs);
+			return -EIO;
+		}
+		r->objs = calloc(p->nobjs, sizeof(*r->objs));
+		ret = r->objs ? uklp_proc_read(s->proc, p->objs, r->objs,
+					       p->nobjs * sizeof(*r->objs)) : -ENOMEM;
+		if (ret) {
+			free(r->objs);
+			free(p);
+			r->objs = NULL;
+			r->p = NULL;
+			return ret;
+		}
+		r->nobjs = p->nobjs;
+		for (size_t i = 0; i < r->nobjs; i++) {
+			r->objs[i].name[UKLP_RT_OBJ_MAX - 1] = 0;
+			r->objs[i].error[UKLP_RT_ERROR_MAX - 1] = 0;
+		}
+	}
 	return 0;
 }
 
@@ -365,5 +391,47 @@ int uklp_registry_unlink(struct uklp_session *s, const struct uklp_rec *r)
 			return ret;
 	}
 	s->reg.npatches--;
+	return write_registry(s);
+}
+
+int uklp_registry_relink(struct uklp_session *s, const bool *drop, uint64_t tail)
+{
+	uint64_t head = 0, *prev_next = &head;
+	struct uklp_rec *prev = NULL;
+	uint32_t n = 0;
+	int ret;
+
+	/* Kept records in order, then tail: write each one's next. */
+	for (size_t i = 0; i <= s->nrecs; i++) {
+		uint64_t addr = i < s->nrecs ? s->recs[i].addr : tail;
+
+		if ((i < s->nrecs && drop[i]) || !addr)
+			continue;
+		*prev_next = addr;
+		if (prev) {
+			ret = uklp_proc_write(s->proc, prev->addr + offsetof(struct uklp_rt_patch, next),
+					      &addr, sizeof(addr));
+			if (ret)
+				return ret;
+		}
+		n++;
+		if (i < s->nrecs) {
+			prev = &s->recs[i];
+			prev_next = &prev->p->next;
+		} else {
+			prev = NULL;
+		}
+	}
+	if (prev) {
+		uint64_t zero = 0;
+
+		*prev_next = 0;
+		ret = uklp_proc_write(s->proc, prev->addr + offsetof(struct uklp_rt_patch, next),
+				      &zero, sizeof(zero));
+		if (ret)
+			return ret;
+	}
+	s->reg.head = head;
+	s->reg.npatches = n;
 	return write_registry(s);
 }
