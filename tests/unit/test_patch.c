@@ -122,6 +122,7 @@ static void check_good(const char *name, const char *cflags)
 	assert_int_equal(p.ret, 0);
 	assert_int_equal(p.info.nobjs, 2);
 	assert_int_equal(p.info.nfuncs, 3);
+	assert_false(p.info.replace);
 	assert_null(p.info.funcs[0].object);
 	assert_string_equal(p.info.funcs[0].old_name, "answer");
 	assert_int_equal(p.info.funcs[0].old_sympos, 0);
@@ -182,12 +183,6 @@ static const struct bad bads[] = {
 	  "static struct klp_object os[] = { { .funcs = fs, }, { } };\n"
 	  "static struct klp_patch p = { .objs = os, .states = st, };\nKLP_PATCH(p);\n",
 	  "klp_patch.states is not supported", -ENOTSUP },
-	{ "replace",
-	  "static int f(int x) { return x; }\n"
-	  "static struct klp_func fs[] = { { .old_name = \"a\", .new_func = f, }, { } };\n"
-	  "static struct klp_object os[] = { { .funcs = fs, }, { } };\n"
-	  "static struct klp_patch p = { .objs = os, .replace = true, };\nKLP_PATCH(p);\n",
-	  "klp_patch.replace is not supported", -ENOTSUP },
 	{ "noend",
 	  "static int f(int x) { return x; }\n"
 	  "__attribute__((section(\".data.fs\"))) static struct klp_func fs[] = { { .old_name = \"a\", .new_func = f, } };\n"
@@ -245,12 +240,31 @@ static void test_refused(void **state)
 	}
 }
 
+/* .replace = true is read, not refused: atomic replace (core/replace.c). */
+static void test_replace(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse("replace",
+	      "#include <uklp/livepatch.h>\n"
+	      "static int f(int x) { return x; }\n"
+	      "static struct klp_func fs[] = { { .old_name = \"a\", .new_func = f, }, { } };\n"
+	      "static struct klp_object os[] = { { .funcs = fs, }, { } };\n"
+	      "static struct klp_patch p = { .objs = os, .replace = true, };\nKLP_PATCH(p);\n",
+	      "-fPIC", &p);
+	assert_int_equal(p.ret, 0);
+	assert_true(p.info.replace);
+	parsed_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pic),
 		cmocka_unit_test(test_nopic),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_replace),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
