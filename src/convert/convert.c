@@ -66,6 +66,7 @@ static void cv_free(struct cv *c)
 	free(c->relas);
 	free(c->nrelas);
 	free(c->targets);
+	free(c->pins);
 	uklp_db_free(c->db);
 	uelf_close(c->in);
 }

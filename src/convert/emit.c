@@ -297,7 +297,8 @@ static int add_klp_sections(struct emit *m)
 }
 
 /* .uklp.buildids: "object\0hex-build-id\0" per referenced object that has
- * a build-id, in the order of first reference. */
+ * a build-id, in the order of first reference, then the objects the
+ * caller asked for (buildid_objs) that are not there yet. */
 static int make_buildids(struct emit *m)
 {
 	const struct cv *c = m->c;
@@ -309,10 +310,15 @@ static int make_buildids(struct emit *m)
 	for (int pass = 0; pass < 2; pass++) {
 		memset(seen, 0, c->db->nobjs * sizeof(*seen));
 		len = 0;
-		for (size_t i = 1; i < c->in->nsymbols; i++) {
-			const struct uklp_db_obj *o = c->targets[i].obj;
+		for (size_t i = 1; i < c->in->nsymbols + c->o->nbuildid_objs; i++) {
+			const struct uklp_db_obj *o;
 			size_t oi, nl, bl;
 
+			if (i < c->in->nsymbols)
+				o = c->targets[i].obj;
+			else
+				o = uklp_db_find_object(c->db,
+							c->o->buildid_objs[i - c->in->nsymbols]);
 			if (!o || !o->build_id[0] || seen[oi = (size_t)(o - c->db->objs)])
 				continue;
 			seen[oi] = true;

@@ -32,6 +32,7 @@ struct cv {
 	size_t *nrelas;
 	/* per input symbol index */
 	struct cv_target *targets;
+	const struct uklp_convert_pin **pins;	/* NULL when not pinned */
 	size_t nconverted;
 };
 
