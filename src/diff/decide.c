@@ -57,22 +57,29 @@ bool diff_is_branch(struct uklp_diff_obj *d, const struct uelf_section *sec,
 {
 	const struct insnmap *m;
 	struct uklp_insn in;
+	size_t lo = 0, hi;
 
 	if (r->type == R_X86_64_PLT32)
 		return true;
 	if (r->type != R_X86_64_PC32 || !(sec->sh.sh_flags & SHF_EXECINSTR) ||
-	    dside_insns(&d->pat, sec, &m))
+	    dside_insns(&d->pat, sec, &m) || !m->n)
 		return false;
-	for (size_t i = 0; i < m->n && m->start[i] <= r->offset; i++) {
-		if (uklp_insn_decode((const uint8_t *)sec->data->d_buf + m->start[i],
-				     sec->data->d_size - m->start[i], &in))
-			return false;
-		if (m->start[i] + in.imm_off == r->offset && in.imm_len == 4 && !in.vex &&
-		    ((in.map == 0 && (in.opcode == 0xe8 || in.opcode == 0xe9)) ||
-		     (in.map == 1 && (in.opcode & 0xf0) == 0x80)))
-			return true;
+	/* the instruction holding the field: the last starting before it */
+	hi = m->n;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (m->start[mid] <= r->offset)
+			lo = mid;
+		else
+			hi = mid;
 	}
-	return false;
+	if (uklp_insn_decode((const uint8_t *)sec->data->d_buf + m->start[lo],
+			     sec->data->d_size - m->start[lo], &in))
+		return false;
+	return m->start[lo] + in.imm_off == r->offset && in.imm_len == 4 && !in.vex &&
+	       ((in.map == 0 && (in.opcode == 0xe8 || in.opcode == 0xe9)) ||
+		(in.map == 1 && (in.opcode & 0xf0) == 0x80));
 }
 
 static bool is_ctor_array(const struct uelf_section *s)
