@@ -139,7 +139,7 @@ static size_t statics_used(const struct uklp_diff_obj *d, struct dside *s,
 		size_t idx, m;
 
 		dside_resolve(s, fsec, &s->relas[fsec->idx][k], &r);
-		if (r.kind != R_SYM || !numbered_static(r.sym))
+		if (r.kind != R_SYM || !numbered_static(r.sym) || dsym_owned(s, r.sym))
 			continue;
 		idx = r.sym->idx;
 		if (taken[idx] || strcmp(s->base[idx], base) || !same_scope(d, s->scope[idx], scope))
@@ -174,7 +174,7 @@ static int pass_statics(struct uklp_diff_obj *d, size_t *orig_taken)
 			struct ref r;
 
 			dside_resolve(P, f->sec, &P->relas[f->sec->idx][k], &r);
-			if (r.kind != R_SYM || !numbered_static(r.sym) ||
+			if (r.kind != R_SYM || !numbered_static(r.sym) || dsym_owned(P, r.sym) ||
 			    d->sym_twin[r.sym->idx] || refused[r.sym->idx])
 				continue;
 			base = P->base[r.sym->idx];

@@ -348,6 +348,29 @@ static void test_jump_table(void **state)
 	uklp_diff_obj_free(d);
 }
 
+/* A function reading two switch tables GCC made (CSWTCH.1, CSWTCH.2):
+ * compiler constants, copied along, not statics to correlate (which
+ * refused "2 static variables named CSWTCH"). */
+static void test_switch_tables(void **state)
+{
+	struct readback r;
+	struct uklp_diff_obj *d = diff_and_read("cswitch", &r);
+	struct uelf *o;
+
+	(void)state;
+	assert_int_equal(uelf_open(diff_path(&fx, "orig/%s.o", "cswitch"), &o), 0);
+	assert_non_null(uelf_find_symbol(o, "CSWTCH.1"));
+	assert_non_null(uelf_find_symbol(o, "CSWTCH.2"));
+	uelf_close(o);
+	assert_non_null(diff_item(d, UKLP_DIFF_CHANGED_FUNC, "weights"));
+	assert_non_null(uelf_find_symbol(r.e, "CSWTCH.1"));
+	assert_non_null(uelf_find_symbol(r.e, "CSWTCH.2"));
+	for (size_t i = 1; i < r.e->nsymbols; i++)
+		assert_int_not_equal(r.e->symbols[i].sym.st_shndx, SHN_UNDEF);
+	readback_free(&r);
+	uklp_diff_obj_free(d);
+}
+
 /* sort() passes the program's cmp(), which did not change: no copy. */
 static void test_function_pointer(void **state)
 {
@@ -461,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_cold),
 		cmocka_unit_test(test_inline),
 		cmocka_unit_test(test_jump_table),
+		cmocka_unit_test(test_switch_tables),
 		cmocka_unit_test(test_function_pointer),
 		cmocka_unit_test(test_two_files),
 		cmocka_unit_test(test_replace_and_manifest),
