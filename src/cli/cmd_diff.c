@@ -8,7 +8,8 @@
 #include "diff/diff.h"
 
 static const char usage[] =
-"usage: uklp diff [-v] [--db DB] [--no-replace] [--patch FILE]... -o OUT\n"
+"usage: uklp diff [-v] [--db DB] [--no-replace] [--patch FILE]... [--line-func NAME]...\n"
+"                 -o OUT\n"
 "                 [--target OBJ] ORIG.o PATCHED.o [[--target OBJ] ORIG.o PATCHED.o]...\n"
 "\n"
 "Make a patch object from compilation units built twice, from the original\n"
@@ -30,6 +31,9 @@ static const char usage[] =
 "                       replacing them (klp_patch.replace = false)\n"
 "      --patch FILE     a source patch the fix came from, recorded with its\n"
 "                       SHA-256 in the manifest (repeatable)\n"
+"      --line-func NAME a function that takes __LINE__ (the project's own\n"
+"                       assert): a moved line given to it is no change\n"
+"                       (repeatable; glibc's __assert_fail always is one)\n"
 "  -v, --verbose        print every correlation, comparison and inclusion\n"
 "  -h, --help           this help\n"
 "\n"
@@ -86,13 +90,14 @@ static int run(const struct pairs *p, const struct uklp_diff_opts *o,
 
 int cmd_diff(int argc, char **argv)
 {
-	enum { O_NOREPLACE = 256, O_PATCH };
+	enum { O_NOREPLACE = 256, O_PATCH, O_LINEFUNC };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "target", required_argument, NULL, 't' },
 		{ "no-replace", no_argument, NULL, O_NOREPLACE },
 		{ "patch", required_argument, NULL, O_PATCH },
+		{ "line-func", required_argument, NULL, O_LINEFUNC },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -101,6 +106,7 @@ int cmd_diff(int argc, char **argv)
 	struct uklp_diff_opts o = { 0 };
 	struct pairs p = { 0 };
 	const char *out = NULL, *target = "vmlinux", *pending = NULL, **patches = NULL;
+	const char **lines = NULL;
 	int c, ret = EXIT_USAGE;
 
 	optind = 1;
@@ -124,6 +130,15 @@ int cmd_diff(int argc, char **argv)
 			patches[eo.npatches++] = optarg;
 			break;
 		}
+		case O_LINEFUNC: {
+			const char **n = realloc(lines, (o.nline_funcs + 1) * sizeof(*n));
+
+			if (!n)
+				goto nomem;
+			lines = n;
+			lines[o.nline_funcs++] = optarg;
+			break;
+		}
 		case 'v': o.verbose = 1; eo.verbose = 1; uklp_log_level = 2; break;
 		case 'h': fputs(usage, stdout); ret = 0; goto out;
 		default: fputs(usage, stderr); goto out;
@@ -135,6 +150,7 @@ int cmd_diff(int argc, char **argv)
 		goto out;
 	}
 	eo.patches = patches;
+	o.line_funcs = lines;
 	ret = cli_exit(run(&p, &o, &eo, out));
 	goto out;
 nomem:
@@ -145,5 +161,6 @@ out:
 	free(p.pat);
 	free(p.target);
 	free(patches);
+	free(lines);
 	return ret;
 }

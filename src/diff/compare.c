@@ -14,12 +14,16 @@
  * while it is being compared (a jump table pointing back into its
  * function) is taken as equal, the rest of the comparison deciding.
  *
- * One difference is not a change: the line number assert() passes to
- * __assert_fail, which moves whenever lines are added above (the caller,
- * `uklp build`, keeps original line numbers with #line; this covers
- * objects built without).  It is recognised only in the exact shape GCC
- * emits: `mov $LINE, %edx` followed, in straight-line code that does not
- * write %edx, by `call __assert_fail` (or __assert_perror_fail).
+ * One difference is not a change: a line number (__LINE__) given to a
+ * function that reports where it was called from, which moves whenever
+ * lines are added above (the caller, `uklp build`, keeps original line
+ * numbers with #line; this covers objects built without).  It is
+ * recognised only in the shape GCC emits: `mov $LINE, %reg` into an
+ * argument register, then, in straight-line code that does not write that
+ * register, a call of such a function: glibc's __assert_fail and
+ * __assert_perror_fail (the line in %edx, assert()'s third argument), or
+ * one the caller names (uklp_diff_opts.line_funcs, e.g. a project's own
+ * assert or panic function), with the line in any argument register.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -95,32 +99,52 @@ bool diff_same_ref(struct uklp_diff_obj *d, const struct ref *p, const struct re
 	return true;
 }
 
-static bool is_line_sink(const struct dside *s, const struct uelf_section *sec, uint64_t field)
+/* The function the call whose rel32 field is at `field` calls, if it
+ * takes a line number in register reg. */
+static bool is_line_sink(const struct uklp_diff_obj *d, const struct dside *s,
+			 const struct uelf_section *sec, uint64_t field, unsigned reg)
 {
 	const struct uelf_rela *v = s->relas[sec->idx];
 
-	for (size_t k = 0; k < s->nrelas[sec->idx]; k++)
-		if (v[k].offset == field && v[k].sym && !v[k].sym->sec &&
-		    (!strcmp(v[k].sym->name, "__assert_fail") ||
-		     !strcmp(v[k].sym->name, "__assert_perror_fail")))
+	for (size_t k = 0; k < s->nrelas[sec->idx]; k++) {
+		const char *name;
+
+		if (v[k].offset != field || !v[k].sym || !v[k].sym->name[0])
+			continue;
+		name = v[k].sym->name;
+		if (reg == 2 && (!strcmp(name, "__assert_fail") ||
+				 !strcmp(name, "__assert_perror_fail")))
 			return true;
+		for (size_t i = 0; i < d->nline_funcs; i++)
+			if (!strcmp(name, d->line_funcs[i]))
+				return true;
+	}
 	return false;
 }
 
-/* Whether instruction in writes %rdx (register 2) as far as the few
- * instructions allowed between the line and the call go; others refuse. */
-static bool keeps_rdx(const struct uklp_insn *in)
+/* Whether instruction in leaves register reg alone, as far as the few
+ * instructions allowed between the line and the call go (moves, lea,
+ * cmov into other registers, stores, compares); anything else ends the
+ * search. */
+static bool keeps_reg(const struct uklp_insn *in, unsigned reg)
 {
 	uint8_t op = in->opcode;
 
-	if (in->vex || in->map != 0)
+	if (in->vex)
 		return false;
+	if (in->map == 1)	/* cmovcc, movzx, movsx r, r/m */
+		return ((op & 0xf0) == 0x40 || op == 0xb6 || op == 0xb7 || op == 0xbe ||
+			op == 0xbf) && uklp_insn_reg(in) != reg;
+	if (in->map != 0)
+		return false;
+	if (op == 0x84 || op == 0x85 || (op >= 0x38 && op <= 0x3b))	/* test, cmp */
+		return true;
 	if (op == 0x8d || op == 0x8b || op == 0x33)	/* lea, mov, xor r, r/m */
-		return uklp_insn_reg(in) != 2;
+		return uklp_insn_reg(in) != reg;
 	if (op == 0x89 || op == 0x31 || op == 0xc7)	/* mov, xor r/m, r; mov r/m, imm */
-		return (in->modrm >> 6) != 3 || uklp_insn_rm(in) != 2;
+		return (in->modrm >> 6) != 3 || uklp_insn_rm(in) != reg;
 	if (op >= 0xb8 && op <= 0xbf)			/* mov reg, imm */
-		return ((op & 7) | ((in->rex & 1) ? 8 : 0)) != 2;
+		return ((op & 7) | ((in->rex & 1) ? 8 : 0)) != reg;
 	return false;
 }
 
@@ -132,25 +156,10 @@ static bool insn_at(const struct uelf_section *sec, uint32_t start, struct uklp_
 	return !uklp_insn_decode(p + start, sec->data->d_size - start, in);
 }
 
-/* Instruction i (of m) is `mov $imm32, %edx` whose value reaches a call
- * of __assert_fail; b is a differing byte inside it. */
-static bool line_insn(const struct dside *s, const struct uelf_section *sec,
-		      const struct insnmap *m, size_t i, size_t b)
+/* rdi, rsi, rdx, rcx, r8, r9: the integer argument registers */
+static bool arg_reg(unsigned reg)
 {
-	struct uklp_insn in;
-
-	if (!insn_at(sec, m->start[i], &in) || in.map || in.vex || in.opcode != 0xba ||
-	    (in.rex & 9) || b < m->start[i] + in.imm_off)
-		return false;
-	for (size_t j = i + 1; j < m->n && j <= i + LINE_SINK_DISTANCE; j++) {
-		if (!insn_at(sec, m->start[j], &in))
-			return false;
-		if (!in.map && !in.vex && in.opcode == 0xe8)
-			return is_line_sink(s, sec, m->start[j] + in.imm_off);
-		if (!keeps_rdx(&in))
-			return false;
-	}
-	return false;
+	return reg == 7 || reg == 6 || reg == 2 || reg == 1 || reg == 8 || reg == 9;
 }
 
 static size_t insn_index(const struct insnmap *m, size_t off)
@@ -168,8 +177,63 @@ static size_t insn_index(const struct insnmap *m, size_t off)
 	return lo;
 }
 
-/* Whether every byte that differs (diff[]) is a line number given to
- * assert's failure function, in both builds' instructions. */
+static bool has_reloc_at(const struct dside *s, const struct uelf_section *sec, uint64_t off)
+{
+	for (size_t k = 0; k < s->nrelas[sec->idx]; k++)
+		if (s->relas[sec->idx][k].offset == off)
+			return true;
+	return false;
+}
+
+/* Instruction i (of m) is `mov $imm32, %reg` whose value reaches a call
+ * of a function that takes a line number there; b is a differing byte
+ * inside it.  Jumps within the function are followed (GCC merges the
+ * tails of error paths: each path loads its line and jumps to one call). */
+static bool line_insn(const struct uklp_diff_obj *d, const struct dside *s,
+		      const struct uelf_section *sec, const struct insnmap *m, size_t i, size_t b)
+{
+	struct uklp_insn in;
+	unsigned reg;
+
+	if (!insn_at(sec, m->start[i], &in) || in.map || in.vex || in.opcode < 0xb8 ||
+	    in.opcode > 0xbf || (in.rex & 8) || b < m->start[i] + in.imm_off)
+		return false;
+	reg = (in.opcode & 7) | ((in.rex & 1) ? 8 : 0);
+	if (!arg_reg(reg))
+		return false;
+	for (size_t steps = 0, j = i + 1; j < m->n && steps < LINE_SINK_DISTANCE; steps++) {
+		uint64_t at = m->start[j], field;
+		int64_t rel;
+
+		if (!insn_at(sec, (uint32_t)at, &in))
+			return false;
+		field = at + in.imm_off;
+		if (!in.map && !in.vex && in.opcode == 0xe8)
+			return is_line_sink(d, s, sec, field, reg);
+		if (!in.map && !in.vex && (in.opcode == 0xeb || in.opcode == 0xe9) &&
+		    !has_reloc_at(s, sec, field)) {
+			const uint8_t *p = (const uint8_t *)sec->data->d_buf + field;
+
+			rel = in.opcode == 0xeb ? (int8_t)p[0] :
+			      (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+					(uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+			at += in.len + rel;
+			if (at >= sec->data->d_size)
+				return false;
+			j = insn_index(m, (size_t)at);
+			if (m->start[j] != at)
+				return false;
+			continue;
+		}
+		if (!keeps_reg(&in, reg))
+			return false;
+		j++;
+	}
+	return false;
+}
+
+/* Whether every byte that differs (diff[]) is a line number given to a
+ * function that reports it, in both builds' instructions. */
 static bool only_lines(struct uklp_diff_obj *d, const struct uelf_section *p,
 		       const struct uelf_section *o, const bool *diff)
 {
@@ -185,7 +249,7 @@ static bool only_lines(struct uklp_diff_obj *d, const struct uelf_section *p,
 		if (!diff[b])
 			continue;
 		i = insn_index(pm, b);
-		if (!line_insn(&d->pat, p, pm, i, b) || !line_insn(&d->orig, o, om, i, b))
+		if (!line_insn(d, &d->pat, p, pm, i, b) || !line_insn(d, &d->orig, o, om, i, b))
 			return false;
 	}
 	return true;
@@ -263,7 +327,8 @@ static int same_bytes(struct uklp_diff_obj *d, const struct uelf_section *p,
 	if (!ndiff) {
 		ret = 1;
 	} else if ((p->sh.sh_flags & SHF_EXECINSTR) && only_lines(d, p, o, diff)) {
-		dverbose(d, "%s: only the line numbers given to assert differ: not a change", label);
+		dverbose(d, "%s: only the line numbers given to assert (or a --line-func) differ: not a change",
+			 label);
 		d->lineonly[p->idx] = true;
 		ret = 1;
 	} else {

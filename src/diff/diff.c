@@ -69,6 +69,8 @@ int uklp_diff_objects(const char *orig_o, const char *patched_o,
 	if (!d)
 		return -ENOMEM;
 	d->verbose = o ? o->verbose : 0;
+	d->line_funcs = o ? o->line_funcs : NULL;
+	d->nline_funcs = o && o->line_funcs ? o->nline_funcs : 0;
 	ret = dside_load(&d->orig, orig_o, "original");
 	if (!ret)
 		ret = dside_load(&d->pat, patched_o, "patched");
@@ -85,6 +87,8 @@ int uklp_diff_objects(const char *orig_o, const char *patched_o,
 		return ret;
 	}
 	summary(d);
+	d->line_funcs = NULL;	/* the caller's array may go now */
+	d->nline_funcs = 0;
 	*out = d;
 	return 0;
 }

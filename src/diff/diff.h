@@ -26,6 +26,11 @@
 
 struct uklp_diff_opts {
 	int verbose;		/* 1: print every correlate/compare/include decision */
+	/* Functions that take a __LINE__ in an integer argument (a project's
+	 * own assert or panic function): a moved line given to them is not a
+	 * change.  glibc's __assert_fail is always one. */
+	const char *const *line_funcs;
+	size_t nline_funcs;
 };
 
 /*
@@ -54,9 +59,10 @@ struct uklp_diff_item {
  * symbols (locals within their STT_FILE, compiler clones and numbered
  * statics by their stripped names), decides what changed (code bytes and
  * relocations compared by what they point at, string literals by their
- * text; a changed __LINE__ given to assert() is not a change), what the
- * changed code needs, and what cannot be live-patched (kept as refusals,
- * reported by uklp_diff_emit() together with every other unit's).
+ * text; a changed __LINE__ given to assert() or to o->line_funcs is not a
+ * change), what the changed code needs, and what cannot be live-patched
+ * (kept as refusals, reported by uklp_diff_emit() together with every
+ * other unit's).
  *
  * 0 with *out set, or -errno (unreadable or unsuitable objects, e.g. built
  * without -ffunction-sections).  A unit without any change is not an

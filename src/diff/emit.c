@@ -54,7 +54,7 @@ static int nothing_changed(struct uklp_diff_obj *const *objs, size_t n)
 	if (changed)
 		return 0;
 	if (lines)
-		pr_err("no functional change: the objects differ only in the line numbers assert() reports (%zu function%s); there is nothing to patch",
+		pr_err("no functional change: the objects differ only in line numbers given to assert() or another line function (%zu function%s); there is nothing to patch",
 		       lines, lines == 1 ? "" : "s");
 	else
 		pr_err("no functional change: %s no function whose code differs from the original; there is nothing to patch",

@@ -60,6 +60,8 @@ enum dcmp { CMP_NONE, CMP_BUSY, CMP_EQUAL, CMP_DIFF };
 
 struct uklp_diff_obj {
 	int verbose;
+	const char *const *line_funcs;	/* the caller's, during uklp_diff_objects() */
+	size_t nline_funcs;
 	struct dside orig, pat;
 	size_t *sym_twin;	/* patched symbol -> original symbol, 0 none */
 	size_t *sec_twin;	/* patched section -> original section, 0 none */

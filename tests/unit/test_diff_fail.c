@@ -56,7 +56,7 @@ static void test_line_only(void **state)
 	assert_int_equal(diff_nitems(d, UKLP_DIFF_CHANGED_FUNC), 0);
 	emit_fails(&d, 1, -ENODATA, err, sizeof(err));
 	assert_non_null(strstr(err, "no functional change"));
-	assert_non_null(strstr(err, "line numbers assert() reports"));
+	assert_non_null(strstr(err, "only in line numbers given to assert()"));
 	uklp_diff_obj_free(d);
 }
 
@@ -78,6 +78,27 @@ static void test_line_and_change(void **state)
 	assert_int_equal(uklp_diff_objects(diff_path(&fx, "orig/%s.o", "line2"),
 					   diff_path(&fx, "patched/%s.o", "line2"), NULL, &d), 0);
 	assert_non_null(diff_item(d, UKLP_DIFF_CHANGED_FUNC, "checked_div"));
+	uklp_diff_obj_free(d);
+}
+
+/* A project's own line-taking function: a change until the caller names
+ * it, then only a moved line. */
+static void test_line_func(void **state)
+{
+	static const char *const funcs[] = { "report_fail" };
+	struct uklp_diff_opts o = { .line_funcs = funcs, .nline_funcs = 1 };
+	struct uklp_diff_obj *d = diff_pair(&fx, "linefunc-FAIL");
+	char err[8192];
+
+	(void)state;
+	assert_non_null(diff_item(d, UKLP_DIFF_CHANGED_FUNC, "ratio"));
+	uklp_diff_obj_free(d);
+	assert_int_equal(uklp_diff_objects(diff_path(&fx, "orig/%s.o", "linefunc-FAIL"),
+					   diff_path(&fx, "patched/%s.o", "linefunc-FAIL"), &o, &d),
+			 0);
+	assert_int_equal(diff_nitems(d, UKLP_DIFF_CHANGED_FUNC), 0);
+	emit_fails(&d, 1, -ENODATA, err, sizeof(err));
+	assert_non_null(strstr(err, "no functional change"));
 	uklp_diff_obj_free(d);
 }
 
@@ -198,6 +219,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_line_only),
 		cmocka_unit_test(test_line_and_change),
+		cmocka_unit_test(test_line_func),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_changed_data),
 		cmocka_unit_test(test_changed_constructor),
