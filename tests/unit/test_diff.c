@@ -220,6 +220,37 @@ static void test_static_local(void **state)
 	uklp_diff_obj_free(d);
 }
 
+/* The same fix for a library: its klp_object is named by the soname,
+ * its statics are that object's. */
+static void test_library_target(void **state)
+{
+	struct uklp_diff_emit_opts eo = { .no_replace = true };
+	const char *db = diff_path(&fx, "%s", "lib.syms");
+	const char *lib = diff_path(&fx, "%s", "libsl.so.1");
+	const char *targets[1] = { "libsl.so.1" };
+	struct uklp_diff_obj *d;
+	struct readback r;
+	FILE *f;
+
+	(void)state;
+	d = diff_pair(&fx, "staticlocal");
+	assert_int_equal(fixture_run(&fx.dir, "cc -shared -Wl,-soname,libsl.so.1 -o libsl.so.1 "
+				     "orig/staticlocal.o"), 0);
+	f = fopen(db, "w");
+	assert_non_null(f);
+	assert_int_equal(uklp_db_write_files(f, &lib, 1, NULL, NULL, false), 0);
+	fclose(f);
+	eo.db = db;
+	assert_int_equal(uklp_diff_emit(&d, targets, 1, &eo, out_path("lib")), 0);
+	read_patch(out_path("lib"), &r);
+	assert_int_equal(r.info.nfuncs, 1);
+	assert_string_equal(r.info.funcs[0].object, "libsl.so.1");
+	assert_non_null(uelf_find_symbol(r.e, ".klp.sym.libsl%2Eso%2E1.total.0,0"));
+	assert_non_null(uelf_find_section(r.e, ".klp.rela.libsl%2Eso%2E1..text.count"));
+	readback_free(&r);
+	uklp_diff_obj_free(d);
+}
+
 /* A new function with its own static `total` before count(): count()'s
  * becomes total.1 and must still be the original total.0. */
 static void test_static_shift(void **state)
@@ -477,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_new_data),
 		cmocka_unit_test(test_string_literal),
 		cmocka_unit_test(test_static_local),
+		cmocka_unit_test(test_library_target),
 		cmocka_unit_test(test_static_shift),
 		cmocka_unit_test(test_isra),
 		cmocka_unit_test(test_constprop),
