@@ -259,6 +259,24 @@ static void follow(struct uklp_diff_obj *d, struct closure *c, const struct uelf
 	}
 }
 
+/* The unwind record of an included function refers to its exception
+ * table (C++), which must come along too. */
+static void follow_unwind(struct uklp_diff_obj *d, struct closure *c, size_t sec)
+{
+	const struct dside *P = &d->pat;
+	const struct dfde *f;
+
+	if (!P->eh || !P->fde_of[sec])
+		return;
+	f = &P->fdes[P->fde_of[sec] - 1];
+	for (size_t k = 0; k < P->nrelas[P->eh->idx]; k++) {
+		const struct uelf_rela *r = &P->relas[P->eh->idx][k];
+
+		if (r->offset >= f->off && r->offset < f->off + f->len)
+			follow(d, c, P->eh, r);
+	}
+}
+
 static int close_over(struct uklp_diff_obj *d)
 {
 	struct dside *P = &d->pat;
@@ -280,6 +298,8 @@ static int close_over(struct uklp_diff_obj *d)
 
 		for (size_t k = 0; k < P->nrelas[i]; k++)
 			follow(d, &c, s, &P->relas[i][k]);
+		if (s->sh.sh_flags & SHF_EXECINSTR)
+			follow_unwind(d, &c, i);
 		if (P->nsyms_in[i] > 1 && is_writable(s))
 			diff_refuse(d, "%s: section %s holds several variables, and the patch would copy them all: build with -fdata-sections",
 				    P->file, s->name);
