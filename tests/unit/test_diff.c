@@ -456,6 +456,42 @@ static void test_two_files(void **state)
 	uklp_diff_obj_free(d[1]);
 }
 
+/* C++: the changed function's exception table comes along (its FDE
+ * points at it; it was left dangling before). */
+static void test_cxx_exceptions(void **state)
+{
+	static const char src[] =
+		"#include <stdexcept>\n#include <string>\n"
+		"int parse(const std::string &s) {\n"
+		"\ttry { return std::stoi(s) + 1; }\n"
+		"\tcatch (const std::invalid_argument &) { return -1; }\n}\n"
+		"int other(int x) { return x * 2; }\n";
+	struct uklp_diff_emit_opts eo = { .no_replace = true };
+	struct uklp_diff_obj *d = NULL;
+	struct readback r;
+	char err[8192];
+	bool found = false;
+
+	(void)state;
+	assert_int_equal(fixture_write(&fx.dir, "cxx.cc", src), 0);
+	assert_int_equal(fixture_run(&fx.dir, "mkdir -p cxxo cxxp && cp cxx.cc cxxo/x.cc && "
+				     "sed 's/return -1;/return -2;/' cxx.cc > cxxp/x.cc && "
+				     "(cd cxxo && g++ " DIFF_CFLAGS " -c x.cc) && "
+				     "(cd cxxp && g++ " DIFF_CFLAGS " -c x.cc)"), 0);
+	assert_int_equal(uklp_diff_objects(diff_path(&fx, "%s", "cxxo/x.o"),
+					   diff_path(&fx, "%s", "cxxp/x.o"), NULL, &d), 0);
+	if (diff_emit(&d, 1, "vmlinux", &eo, out_path("cxx"), err, sizeof(err)))
+		fail_msg("emit: %s", err);
+	read_patch(out_path("cxx"), &r);
+	assert_int_equal(r.info.nfuncs, 1);
+	for (size_t i = 1; i < r.e->nsections; i++)
+		if (!strncmp(r.e->sections[i].name, ".gcc_except_table", 17))
+			found = true;
+	assert_true(found);
+	readback_free(&r);
+	uklp_diff_obj_free(d);
+}
+
 /* replace by default, not with no_replace; the manifest names the
  * source patch with its SHA-256 and each changed function. */
 static void test_replace_and_manifest(void **state)
@@ -519,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_switch_tables),
 		cmocka_unit_test(test_function_pointer),
 		cmocka_unit_test(test_two_files),
+		cmocka_unit_test(test_cxx_exceptions),
 		cmocka_unit_test(test_replace_and_manifest),
 	};
 
