@@ -80,7 +80,7 @@ static int check_targets(struct demit *m)
 	int ret = 0;
 
 	for (size_t i = 0; i < m->ntargets; i++) {
-		if (!*m->targets[i] || strchr(m->targets[i], ' ')) {
+		if (!m->targets[i][0] || strchr(m->targets[i], ' ')) {
 			pr_err("'%s' is not an object name (\"vmlinux\" or a soname)", m->targets[i]);
 			ret = -EINVAL;
 		} else if (m->db && !uklp_db_find_object(m->db, m->targets[i])) {
@@ -192,6 +192,12 @@ int uklp_diff_emit(struct uklp_diff_obj *const *objs, const char *const *target_
 		pr_err("%s: no object pairs to make a patch from", out_path);
 		return -EINVAL;
 	}
+	for (size_t k = 0; k < n; k++)
+		if (!objs[k] || !target_names[k]) {
+			pr_err("%s: object pair %zu has no diff or no target object name", out_path,
+			       k + 1);
+			return -EINVAL;
+		}
 	ret = refuse_all(objs, n);
 	if (!ret)
 		ret = nothing_changed(objs, n);
