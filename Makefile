@@ -40,7 +40,7 @@ DEB_PACKAGES := build-essential pkg-config libelf-dev libdw-dev libunwind-dev \
 		libcmocka-dev perl
 
 LIB_SRCS := $(wildcard src/common/*.c src/klp/*.c src/elf/*.c src/symdb/*.c src/loader/*.c \
-		src/proc/*.c src/ptrace/*.c src/core/*.c src/convert/*.c)
+		src/proc/*.c src/ptrace/*.c src/core/*.c src/convert/*.c src/diff/*.c)
 CLI_SRCS := $(wildcard src/cli/*.c)
 RT_SRCS  := $(wildcard src/runtime/*.c src/klp/*.c)
 HDRS     := $(wildcard src/*/*.h include/uklp/*.h)

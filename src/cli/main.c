@@ -15,6 +15,7 @@ static const struct cli_cmd cmds[] = {
 	{ "info", "show one loaded patch in detail", cmd_info },
 	{ "symbols", "write the symbol database of a program or a kernel", cmd_symbols },
 	{ "convert", "turn a patch's relocations into livepatch relocations", cmd_convert },
+	{ "diff", "make a patch object from objects built before and after a fix", cmd_diff },
 	{ NULL, NULL, NULL },
 };
 

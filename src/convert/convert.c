@@ -1,16 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * `uklp convert`: a flat list of steps, each of which may fail with its
- * message printed.  The output is written to a temporary file next to it
- * and renamed into place only when everything worked, so a failed convert
- * leaves no file (and never a half-converted one) behind.
+ * message printed.  The ELF writer writes the output to a temporary file
+ * next to it and renames it into place only when everything worked, so a
+ * failed convert leaves no file (and never a half-converted one) behind.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/log.h"
 #include "convert/internal.h"
@@ -57,52 +54,6 @@ static int check_input(const struct cv *c)
 	return 0;
 }
 
-/* Temporary file in the output's directory, so rename() is atomic. */
-static int open_temp(const char *out, char **tmp)
-{
-	size_t len = strlen(out) + 16;
-	int fd;
-
-	*tmp = malloc(len);
-	if (!*tmp)
-		return -ENOMEM;
-	snprintf(*tmp, len, "%s.XXXXXX", out);
-	fd = mkstemp(*tmp);
-	if (fd < 0) {
-		int ret = -errno;
-
-		pr_err("%s: cannot create a temporary file next to it: %s", out, strerror(-ret));
-		free(*tmp);
-		*tmp = NULL;
-		return ret;
-	}
-	return fd;
-}
-
-static int write_output(struct cv *c)
-{
-	char *tmp;
-	int fd = open_temp(c->o->out, &tmp), ret;
-
-	if (fd < 0)
-		return fd;
-	ret = cv_emit(c, fd, c->o->out);
-	if (!ret && fchmod(fd, 0644))
-		ret = -errno;
-	if (close(fd) && !ret) {
-		ret = -errno;
-		pr_err("%s: cannot write: %s", tmp, strerror(-ret));
-	}
-	if (!ret && rename(tmp, c->o->out)) {
-		ret = -errno;
-		pr_err("%s: cannot rename %s into place: %s", c->o->out, tmp, strerror(-ret));
-	}
-	if (ret)
-		unlink(tmp);
-	free(tmp);
-	return ret;
-}
-
 static void cv_free(struct cv *c)
 {
 	for (size_t i = 0; c->in && c->relas && i < c->in->nsections; i++)
@@ -115,6 +66,7 @@ static void cv_free(struct cv *c)
 	free(c->relas);
 	free(c->nrelas);
 	free(c->targets);
+	free(c->pins);
 	uklp_db_free(c->db);
 	uelf_close(c->in);
 }
@@ -134,7 +86,7 @@ int uklp_convert(const struct uklp_convert_opts *o)
 	if (!ret)
 		ret = cv_resolve(&c);
 	if (!ret)
-		ret = write_output(&c);
+		ret = cv_emit(&c, o->out);	/* atomically, by the ELF writer */
 	if (!ret)
 		pr_info("%s: %zu symbol%s converted into livepatch relocations",
 			o->out, c.nconverted, c.nconverted == 1 ? "" : "s");

@@ -20,6 +20,16 @@ struct uklp_sympos {
 	unsigned long pos;
 };
 
+/* A symbol of the input whose target its producer knows (`uklp diff`
+ * knows which file's static a reference means): undefined symbol symidx
+ * of IN is its own name in object obj at position pos (0: unique).  A pin
+ * wins over annotations and over the exported-symbol rule. */
+struct uklp_convert_pin {
+	size_t symidx;
+	const char *obj;
+	unsigned long pos;
+};
+
 struct uklp_convert_opts {
 	const char *in;			/* patch object (ET_REL) */
 	const char *out;		/* written atomically; never left half-done */
@@ -27,6 +37,12 @@ struct uklp_convert_opts {
 	bool kernel;			/* a kernel livepatch module */
 	const struct uklp_sympos *sympos;	/* --sympos, override KLP_SYMPOS() */
 	size_t nsympos;
+	const struct uklp_convert_pin *pins;	/* may be NULL */
+	size_t npins;
+	/* Objects whose build-id .uklp.buildids records even when no
+	 * symbol refers to them (the objects a patch replaces functions of). */
+	const char *const *buildid_objs;
+	size_t nbuildid_objs;
 };
 
 /*

@@ -32,6 +32,7 @@ struct cv {
 	size_t *nrelas;
 	/* per input symbol index */
 	struct cv_target *targets;
+	const struct uklp_convert_pin **pins;	/* NULL when not pinned */
 	size_t nconverted;
 };
 
@@ -39,8 +40,9 @@ int cv_read_annotations(struct cv *c);
 const struct uklp_sympos *cv_find_annotation(const struct cv *c, const char *name);
 /* Read relocations and decide every target; all problems printed. */
 int cv_resolve(struct cv *c);
-/* Write the converted object to fd (path for messages). */
-int cv_emit(struct cv *c, int fd, const char *path);
+/* Write the converted object to path (atomically: temporary file and
+ * rename, through the ELF writer). */
+int cv_emit(struct cv *c, const char *path);
 /* hints.c: after "not found": compiler-made copies, or inlined. */
 void cv_hint_missing(const struct cv *c, const char *name);
 /* Relocation sections the converter rewrites (not .klp.rela, not of a

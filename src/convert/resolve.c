@@ -5,6 +5,8 @@
  * livepatch symbol, and which object and position it is.
  *
  * The rules, in order:
+ *   0. a pin from the object's producer (uklp diff) names object and
+ *      position for that very symbol;
  *   1. an annotation (--sympos, then KLP_SYMPOS) names object and position;
  *   2. a weak undefined symbol stays (it may be absent by design);
  *   3. a symbol some object exports stays (the loader, or the kernel's
@@ -125,6 +127,33 @@ static int by_annotation(struct cv *c, const struct uelf_symbol *s,
 	return set_target(c, s, obj, a->pos);
 }
 
+static int by_pin(struct cv *c, const struct uelf_symbol *s, const struct uklp_convert_pin *p)
+{
+	const struct uklp_db_obj *obj = uklp_db_find_object(c->db, p->obj);
+	const struct uklp_db_sym *d, *first = uklp_db_lookup(c->db, s->name);
+	size_t oidx;
+
+	if (!obj) {
+		pr_err("%s: symbol '%s' belongs to object '%s', which is not in the symbol database %s",
+		       c->in->path, s->name, p->obj, c->db->path);
+		return -EINVAL;
+	}
+	oidx = (size_t)(obj - c->db->objs);
+	for (d = first; d && d->obj != oidx; d = d->next)
+		;
+	if (!d) {
+		pr_err("%s: symbol '%s' not found in symbol table of object '%s'", c->in->path,
+		       s->name, p->obj);
+		return -ENOENT;
+	}
+	if ((p->pos == 0 && d->count > 1) || p->pos > d->count) {
+		pr_err("%s: symbol position %lu for symbol '%s' in object '%s' not found; the object has %u",
+		       c->in->path, p->pos, s->name, p->obj, d->count);
+		return -EINVAL;
+	}
+	return set_target(c, s, obj, p->pos);
+}
+
 static bool runtime_api(const char *name)
 {
 	return !strncmp(name, "klp_", 4) || !strncmp(name, "uklp_", 5) ||
@@ -136,6 +165,8 @@ static int decide(struct cv *c, const struct uelf_symbol *s)
 	const struct uklp_sympos *a = cv_find_annotation(c, s->name);
 	const struct uklp_db_sym *first;
 
+	if (c->pins[s->idx])
+		return by_pin(c, s, c->pins[s->idx]);
 	if (a)
 		return by_annotation(c, s, a);
 	if (s->bind == STB_WEAK || uklp_db_exported(c->db, s->name))
@@ -215,12 +246,26 @@ int cv_resolve(struct cv *c)
 	c->relas = calloc(e->nsections, sizeof(*c->relas));
 	c->nrelas = calloc(e->nsections, sizeof(*c->nrelas));
 	c->targets = calloc(e->nsymbols ? e->nsymbols : 1, sizeof(*c->targets));
+	c->pins = calloc(e->nsymbols ? e->nsymbols : 1, sizeof(*c->pins));
 	used = calloc(e->nsymbols ? e->nsymbols : 1, sizeof(*used));
 	tls = calloc(e->nsymbols ? e->nsymbols : 1, sizeof(*tls));
-	if (!c->relas || !c->nrelas || !c->targets || !used || !tls) {
+	if (!c->relas || !c->nrelas || !c->targets || !c->pins || !used || !tls) {
 		free(used);
 		free(tls);
 		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->o->npins; i++) {
+		const struct uklp_convert_pin *p = &c->o->pins[i];
+
+		if (p->symidx == 0 || p->symidx >= e->nsymbols ||
+		    e->symbols[p->symidx].sym.st_shndx != SHN_UNDEF) {
+			pr_err("%s: pinned symbol %zu is not an undefined symbol of the object",
+			       e->path, p->symidx);
+			free(used);
+			free(tls);
+			return -EINVAL;
+		}
+		c->pins[p->symidx] = p;
 	}
 	for (size_t i = 1; i < e->nsections && !ret; i++) {
 		const struct uelf_section *rs = &e->sections[i];

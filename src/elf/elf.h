@@ -6,7 +6,7 @@
  *
  * Reading: uelf_open() on a file (ET_REL, ET_EXEC or ET_DYN).
  * Writing: uelf_create() + uelf_add_*() + uelf_write() build a new ET_REL
- * file (used by the unit tests' fixtures and by `uklp convert`).
+ * file (the unit tests' fixtures, `uklp convert`, `uklp diff`).
  *
  * All functions return 0 or -errno; on error they print one line naming
  * the file and the reason (with elf_errmsg() where libelf failed).
@@ -114,23 +114,48 @@ const char *uelf_soname(const struct uelf *e);
 int uelf_read_phdrs(const struct uelf *e, GElf_Phdr **out, size_t *count);
 
 /*
- * Writer for ET_REL x86-64 files.
+ * Writer for ET_REL x86-64 files: the one way uklp writes an object (the
+ * unit-test fixtures, `uklp convert` and its kernel route, `uklp diff`).
+ *
+ * Sections and symbols are added in index order and the indices handed
+ * out stay valid: the writer appends .symtab, .strtab and .shstrtab after
+ * the caller's sections when it writes.  Data is copied, so the caller's
+ * buffers may go away at once.  uelf_write() writes a temporary file next
+ * to the path and renames it into place, so a failure leaves nothing (and
+ * never a half-written object) behind.
  */
 struct uelf_writer;
 
+/* sh_link value that stands for the .symtab the writer builds (for
+ * SHT_RELA, SHT_GROUP, SHT_HASH ... sections added with uelf_add_section). */
+#define UELF_LINK_SYMTAB ((Elf64_Word)~0u)
+
 int uelf_create(const char *path, struct uelf_writer **out);
-/* Returns the new section's index in *idx (index 0 is the null section). */
+/* e_ident[EI_OSABI], e_ident[EI_ABIVERSION] and e_flags of the output
+ * (all 0 unless set; ELFOSABI_GNU for objects with GNU symbol types). */
+void uelf_set_header(struct uelf_writer *w, unsigned char osabi,
+		     unsigned char abiversion, Elf64_Word flags);
+/* Returns the new section's index in *idx (index 0 is the null section).
+ * data NULL: size zero bytes (no bytes at all for SHT_NOBITS). */
 int uelf_add_section(struct uelf_writer *w, const char *name, Elf64_Word type,
 		     Elf64_Xword flags, const void *data, size_t size,
 		     Elf64_Xword align, Elf64_Xword entsize, size_t *idx);
-/* Set sh_link / sh_info of a section after the fact. */
+/* Set sh_link / sh_info of a section after the fact; link may be
+ * UELF_LINK_SYMTAB.  Indices are checked when the file is written. */
 int uelf_set_link_info(struct uelf_writer *w, size_t idx, Elf64_Word link, Elf64_Word info);
 /* Symbols: local ones must be added before global ones (ELF rule); index 0
- * is the null symbol. */
+ * is the null symbol.  st_shndx may be a section index (given out before
+ * or after), SHN_UNDEF, SHN_ABS, SHN_COMMON or SHN_LIVEPATCH. */
 int uelf_add_symbol(struct uelf_writer *w, const char *name, unsigned char bind,
 		    unsigned char type, Elf64_Half shndx, Elf64_Addr value,
 		    Elf64_Xword size, size_t *idx);
-/* A SHT_RELA section for section `target`, with flags (e.g. SHF_RELA_LIVEPATCH). */
+/* The same with every field of sym (st_info, st_other, st_shndx, st_value,
+ * st_size; st_name is ignored). */
+int uelf_add_sym(struct uelf_writer *w, const char *name, const GElf_Sym *sym, size_t *idx);
+size_t uelf_writer_nsyms(const struct uelf_writer *w);
+/* A SHT_RELA section for section `target` (already added), with flags
+ * (e.g. SHF_RELA_LIVEPATCH; SHF_INFO_LINK is always set).  symidx[i] is
+ * the symbol of relas[i]; symidx NULL: each rela's own sym->idx. */
 int uelf_add_relas(struct uelf_writer *w, const char *name, size_t target,
 		   Elf64_Xword flags, const struct uelf_rela *relas,
 		   const size_t *symidx, size_t count, size_t *idx);

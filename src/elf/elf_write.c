@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Writer for ET_REL x86-64 files.
+ * Writer for ET_REL x86-64 files, the only one in uklp: test fixtures,
+ * `uklp convert` (user and kernel) and `uklp diff` all write through it.
  *
  * The caller adds its sections and symbols in index order; the writer keeps
  * copies and builds, at uelf_write() time, the three tables every relocatable
@@ -8,11 +9,17 @@
  * sections, so every index the caller was handed stays valid (symbols refer
  * to sections by those indices before the file exists).  libelf lays the
  * file out (offsets, alignment) in elf_update().
+ *
+ * The file is written under a temporary name next to the path and renamed
+ * into place at the end: whoever reads the path sees the old file or the
+ * complete new one, and a failure leaves neither a half-written object nor
+ * the temporary file behind.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/array.h"
@@ -40,6 +47,8 @@ struct uelf_writer {
 	struct wsym *syms;	/* syms[0] is the null symbol */
 	size_t nsyms, cap_syms;
 	size_t first_global;	/* index of the first non-local symbol */
+	unsigned char osabi, abiversion;
+	Elf64_Word eflags;
 };
 
 /* A growing string table, offset 0 the empty string (ELF rule). */
@@ -107,10 +116,33 @@ void uelf_writer_free(struct uelf_writer *w)
 	free(w);
 }
 
+/* How libelf should see the bytes.  The caller's data is already in the
+ * file's byte order (x86-64 is little endian, like the hosts uklp runs
+ * on), so this only matters to libelf's checks, not to the bytes. */
+static Elf_Type data_type(Elf64_Word type)
+{
+	switch (type) {
+	case SHT_RELA:		return ELF_T_RELA;
+	case SHT_REL:		return ELF_T_REL;
+	case SHT_SYMTAB:
+	case SHT_DYNSYM:	return ELF_T_SYM;
+	case SHT_GROUP:
+	case SHT_SYMTAB_SHNDX:	return ELF_T_WORD;
+	default:		return ELF_T_BYTE;
+	}
+}
+
+void uelf_set_header(struct uelf_writer *w, unsigned char osabi,
+		     unsigned char abiversion, Elf64_Word flags)
+{
+	w->osabi = osabi;
+	w->abiversion = abiversion;
+	w->eflags = flags;
+}
+
 static int add_section(struct uelf_writer *w, const char *name, Elf64_Word type,
 		       Elf64_Xword flags, const void *data, size_t size,
-		       Elf64_Xword align, Elf64_Xword entsize, Elf_Type dtype,
-		       size_t *idx)
+		       Elf64_Xword align, Elf64_Xword entsize, size_t *idx)
 {
 	struct wsec *s;
 
@@ -137,7 +169,7 @@ static int add_section(struct uelf_writer *w, const char *name, Elf64_Word type,
 	s->sh.sh_size = size;
 	s->sh.sh_addralign = align ? align : 1;
 	s->sh.sh_entsize = entsize;
-	s->dtype = dtype;
+	s->dtype = data_type(type);
 	if (idx)
 		*idx = w->nsecs;
 	w->nsecs++;
@@ -151,10 +183,7 @@ int uelf_add_section(struct uelf_writer *w, const char *name, Elf64_Word type,
 		     Elf64_Xword flags, const void *data, size_t size,
 		     Elf64_Xword align, Elf64_Xword entsize, size_t *idx)
 {
-	/* Raw bytes: the caller's data is already in the file's byte order
-	 * (x86-64 is little endian, like the hosts uklp runs on). */
-	return add_section(w, name, type, flags, data, size, align, entsize,
-			   ELF_T_BYTE, idx);
+	return add_section(w, name, type, flags, data, size, align, entsize, idx);
 }
 
 int uelf_set_link_info(struct uelf_writer *w, size_t idx, Elf64_Word link,
@@ -164,9 +193,9 @@ int uelf_set_link_info(struct uelf_writer *w, size_t idx, Elf64_Word link,
 		pr_err("%s: no section %zu to set link/info on", w->path, idx);
 		return -EINVAL;
 	}
-	w->secs[idx].sh.sh_link = link;
+	w->secs[idx].link_symtab = link == UELF_LINK_SYMTAB;
+	w->secs[idx].sh.sh_link = link == UELF_LINK_SYMTAB ? 0 : link;
 	w->secs[idx].sh.sh_info = info;
-	w->secs[idx].link_symtab = false;
 	return 0;
 }
 
@@ -174,6 +203,24 @@ int uelf_add_symbol(struct uelf_writer *w, const char *name, unsigned char bind,
 		    unsigned char type, Elf64_Half shndx, Elf64_Addr value,
 		    Elf64_Xword size, size_t *idx)
 {
+	GElf_Sym sym = {
+		.st_info = GELF_ST_INFO(bind, type),
+		.st_shndx = shndx,
+		.st_value = value,
+		.st_size = size,
+	};
+
+	return uelf_add_sym(w, name, &sym, idx);
+}
+
+size_t uelf_writer_nsyms(const struct uelf_writer *w)
+{
+	return w->nsyms;
+}
+
+int uelf_add_sym(struct uelf_writer *w, const char *name, const GElf_Sym *sym, size_t *idx)
+{
+	unsigned char bind = GELF_ST_BIND(sym->st_info);
 	struct wsym *s;
 
 	/* .symtab's sh_info is "one past the last local"; a local after a
@@ -190,10 +237,8 @@ int uelf_add_symbol(struct uelf_writer *w, const char *name, unsigned char bind,
 	s->name = strdup(name ? name : "");
 	if (!s->name)
 		goto nomem;
-	s->sym.st_info = GELF_ST_INFO(bind, type);
-	s->sym.st_shndx = shndx;
-	s->sym.st_value = value;
-	s->sym.st_size = size;
+	s->sym = *sym;
+	s->sym.st_name = 0;
 	if (idx)
 		*idx = w->nsyms;
 	w->nsyms++;
@@ -237,7 +282,7 @@ int uelf_add_relas(struct uelf_writer *w, const char *name, size_t target,
 		r[i].r_addend = relas[i].addend;
 	}
 	ret = add_section(w, name, SHT_RELA, flags | SHF_INFO_LINK, r,
-			  count * sizeof(*r), 8, sizeof(*r), ELF_T_RELA, &ridx);
+			  count * sizeof(*r), 8, sizeof(*r), &ridx);
 	free(r);
 	if (ret)
 		return ret;
@@ -358,7 +403,9 @@ static int emit(struct uelf_writer *w, int fd)
 	if (!gelf_getehdr(elf, &eh))
 		goto elferr;
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
+	eh.e_ident[EI_OSABI] = w->osabi;
+	eh.e_ident[EI_ABIVERSION] = w->abiversion;
+	eh.e_flags = w->eflags;
 	eh.e_type = ET_REL;
 	eh.e_machine = EM_X86_64;
 	eh.e_version = EV_CURRENT;
@@ -382,26 +429,91 @@ out:
 	return ret;
 }
 
+/* Every index the caller gave must point at something the file has. */
+static int check_indices(const struct uelf_writer *w)
+{
+	size_t nall = w->nsecs + 3;	/* with .symtab, .strtab, .shstrtab */
+
+	if (nall >= SHN_LORESERVE) {
+		pr_err("%s: %zu sections: extended section indices are not written",
+		       w->path, nall);
+		return -ENOTSUP;
+	}
+	for (size_t i = 1; i < w->nsecs; i++) {
+		const struct wsec *s = &w->secs[i];
+		bool info_sec = s->sh.sh_type == SHT_RELA || s->sh.sh_type == SHT_REL ||
+				(s->sh.sh_flags & SHF_INFO_LINK);
+
+		if ((!s->link_symtab && s->sh.sh_link >= w->nsecs) ||
+		    (info_sec && s->sh.sh_info >= w->nsecs) ||
+		    (s->sh.sh_type == SHT_GROUP && s->sh.sh_info >= w->nsyms)) {
+			pr_err("%s: section %s: sh_link %u / sh_info %u name no section or symbol",
+			       w->path, s->name, s->sh.sh_link, s->sh.sh_info);
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 1; i < w->nsyms; i++) {
+		Elf64_Section x = w->syms[i].sym.st_shndx;
+
+		if (x != SHN_UNDEF && x < SHN_LORESERVE && x >= w->nsecs) {
+			pr_err("%s: symbol %s: no section %u", w->path, w->syms[i].name, x);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Temporary file in the output's directory, so rename() is atomic. */
+static int open_temp(const char *path, char **tmp)
+{
+	size_t len = strlen(path) + 16;
+	int fd, ret;
+
+	*tmp = malloc(len);
+	if (!*tmp)
+		return -ENOMEM;
+	snprintf(*tmp, len, "%s.XXXXXX", path);
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		pr_err("%s: cannot create a temporary file next to it: %s", path, strerror(-ret));
+		free(*tmp);
+		*tmp = NULL;
+		return ret;
+	}
+	/* mkstemp makes it 0600; an object is as readable as cc would make it */
+	if (fchmod(fd, 0644))
+		pr_debug("%s: cannot chmod: %s", *tmp, strerror(errno));
+	return fd;
+}
+
 int uelf_write(struct uelf_writer *w)
 {
+	char *tmp = NULL;
 	int fd, ret;
 
 	ret = uelf_libelf_init();
+	if (!ret)
+		ret = check_indices(w);
 	if (ret)
 		goto out;
-	fd = open(w->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open_temp(w->path, &tmp);
 	if (fd < 0) {
-		ret = -errno;
-		pr_err("%s: cannot create: %s", w->path, strerror(-ret));
+		ret = fd;
 		goto out;
 	}
 	ret = emit(w, fd);
 	if (close(fd) && !ret) {
 		ret = -errno;
-		pr_err("%s: cannot write: %s", w->path, strerror(-ret));
+		pr_err("%s: cannot write: %s", tmp, strerror(-ret));
+	}
+	if (!ret && rename(tmp, w->path)) {
+		ret = -errno;
+		pr_err("%s: cannot rename %s into place: %s", w->path, tmp, strerror(-ret));
 	}
 	if (ret)
-		unlink(w->path);	/* no half-written object left behind */
+		unlink(tmp);	/* no half-written object left behind */
+	free(tmp);
 out:
 	uelf_writer_free(w);
 	return ret;

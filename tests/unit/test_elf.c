@@ -539,6 +539,84 @@ static void test_write_errors(void **state)
 	assert_int_equal(access(fpath("unused.o"), F_OK), -1);
 }
 
+/* What convert and diff need beyond the basics: every symbol field,
+ * sections linked to the .symtab before it exists, a group, the header's
+ * OS ABI, and an output that replaces the old file only when complete. */
+static void test_writer_full(void **state)
+{
+	const char *p = fpath("full.o");
+	GElf_Sym gs = {
+		.st_info = GELF_ST_INFO(STB_GLOBAL, STT_FUNC),
+		.st_other = STV_HIDDEN,
+		.st_value = 2,
+		.st_size = 3,
+	};
+	Elf32_Word grp[2] = { GRP_COMDAT, 0 };
+	size_t text, g, sig, rs, n;
+	struct uelf_writer *w;
+	struct uelf_rela r = { .offset = 0, .type = R_X86_64_64 }, *got;
+	Elf64_Rela raw;
+	struct uelf *e;
+	FILE *f;
+
+	(void)state;
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("old contents", f);
+	fclose(f);
+
+	assert_int_equal(uelf_create(p, &w), 0);
+	uelf_set_header(w, ELFOSABI_GNU, 0, 0);
+	assert_int_equal(uelf_add_section(w, ".text.f", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR |
+					  SHF_GROUP, code, sizeof(code), 16, 0, &text), 0);
+	/* a relocation section added before its target would be is raw */
+	raw.r_offset = 1;
+	raw.r_info = ELF64_R_INFO(1, R_X86_64_PLT32);
+	raw.r_addend = -4;
+	assert_int_equal(uelf_add_section(w, ".rela.text.f", SHT_RELA, SHF_INFO_LINK | SHF_GROUP,
+					  &raw, sizeof(raw), 8, sizeof(raw), &rs), 0);
+	assert_int_equal(uelf_set_link_info(w, rs, UELF_LINK_SYMTAB, (Elf64_Word)text), 0);
+	grp[1] = (Elf32_Word)text;
+	assert_int_equal(uelf_add_section(w, ".group", SHT_GROUP, 0, grp, sizeof(grp), 4, 4, &g),
+			 0);
+	assert_int_equal(uelf_add_symbol(w, "ext", STB_GLOBAL, STT_NOTYPE, SHN_UNDEF, 0, 0, NULL),
+			 0);
+	assert_int_equal(uelf_add_sym(w, "f", &gs, &sig), 0);
+	assert_int_equal(uelf_writer_nsyms(w), 3);
+	assert_int_equal(uelf_set_link_info(w, g, UELF_LINK_SYMTAB, (Elf32_Word)sig), 0);
+	assert_int_equal(uelf_add_relas(w, ".rela.more", text, 0, &r, &sig, 1, NULL), 0);
+	assert_int_equal(uelf_write(w), 0);
+	assert_int_equal(fixture_run(&dir, "ls | grep -cF 'full.o.' | grep -qx 0"), 0);
+	assert_int_equal(fixture_run(&dir, "readelf -a -W full.o >full.out 2>full.err"
+				     " && ! test -s full.err && grep -q 'COMDAT group' full.out"), 0);
+
+	assert_int_equal(uelf_open(p, &e), 0);
+	assert_int_equal(e->ehdr.e_ident[EI_OSABI], ELFOSABI_GNU);
+	assert_int_equal(uelf_find_symbol(e, "f")->sym.st_other, STV_HIDDEN);
+	assert_int_equal(uelf_find_symbol(e, "f")->sym.st_value, 2);
+	assert_int_equal(e->sections[rs].sh.sh_link, e->symtab->idx);
+	assert_int_equal(e->sections[g].sh.sh_link, e->symtab->idx);
+	assert_int_equal(e->sections[g].sh.sh_info, sig);
+	assert_int_equal(uelf_read_relas(e, &e->sections[rs], &got, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0].sym->name, "ext");
+	free(got);
+	uelf_close(e);
+
+	/* a bad index: refused before anything is written, old file kept */
+	assert_int_equal(uelf_create(fpath("bad.o"), &w), 0);
+	assert_int_equal(uelf_add_symbol(w, "x", STB_GLOBAL, STT_FUNC, 9, 0, 0, NULL), 0);
+	assert_int_equal(uelf_write(w), -EINVAL);
+	assert_int_equal(access(fpath("bad.o"), F_OK), -1);
+	assert_int_equal(uelf_create(p, &w), 0);
+	assert_int_equal(uelf_add_section(w, ".rela.x", SHT_RELA, 0, NULL, 0, 8, 24, &rs), 0);
+	assert_int_equal(uelf_set_link_info(w, rs, UELF_LINK_SYMTAB, 42), 0);
+	assert_int_equal(uelf_write(w), -EINVAL);
+	assert_int_equal(uelf_open(p, &e), 0);	/* still the good one */
+	uelf_close(e);
+	assert_int_equal(fixture_run(&dir, "ls | grep -cF 'full.o.' | grep -qx 0"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -553,6 +631,7 @@ int main(void)
 		cmocka_unit_test(test_writer_round_trip),
 		cmocka_unit_test(test_writer_output_links),
 		cmocka_unit_test(test_write_errors),
+		cmocka_unit_test(test_writer_full),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,11 @@
+static int ready;
+
+static void __attribute__((constructor)) setup(void)
+{
+	ready = 1;
+}
+
+int is_ready(void)
+{
+	return ready;
+}

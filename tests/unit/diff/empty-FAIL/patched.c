@@ -1,0 +1,4 @@
+int answer(int x)
+{
+	return x + 1;
+}

@@ -1,0 +1,9 @@
+/* total.0 is count()'s; the patch adds a function with its own static
+ * `total` before it, so count()'s becomes total.1. */
+int count(int step)
+{
+	static int total;
+
+	total += step;
+	return total;
+}
