@@ -8,7 +8,7 @@
 #
 # The fixtures are built here, from diff/, into out/diff/.
 . "$(dirname "$0")/functions.sh"
-plan 45
+plan 46
 
 D="$TOP/tests/selftests/diff"
 P="$TOP/tests/selftests/progs"
@@ -75,15 +75,12 @@ like "$manifest" "changed vmlinux dfix_count dfix.c" "manifest: the changed func
 readelf -a "$B/fix.o" >/dev/null 2>"$WORK/re.err"
 is "$?$(cat "$WORK/re.err")" 0 "readelf -a accepts the output, without warnings"
 
+orig=$(cmd answer 5)
 uklp load -p $TPID "$B/fix.o"
-if [ $RC -ne 0 ] && [[ "$ERR" =~ klp_patch.replace\ is\ not\ supported ]]; then
-	ok "the default patch asks for replace mode # SKIP this uklp loads no replace patch yet"
-	is "$(cat /proc/$TPID/maps)" "$MAPS" "... refused, the process is unchanged"
-else
-	is "$RC" 0 "load the default (replace) patch"
-	uklp unload -p $TPID fix
-	is "$RC" 0 "... and unload it"
-fi
+is "$RC" 0 "load the default (replace) patch"
+is "$(cmd answer 5)" 7 "... it runs"
+uklp unload -p $TPID fix
+is "$RC:$(cmd answer 5)" "0:$orig" "... and unloads"
 
 uklp diff --no-replace --db "$B/dt.syms" -o "$B/fixadd.o" "$B/orig/dfix.o" "$B/patched/dfix.o"
 is "$RC" 0 "diff --no-replace: exit 0"
