@@ -143,16 +143,49 @@ int uklp_graph_match_targets(const struct uklp_build_graph *g,
 			     struct uklp_build_target *t, size_t n);
 
 /* --- verify.c: the original build against the running one --- */
+struct uklp_verify;
+/* Open the target t (its symbols and bytes) to check objects of the
+ * output it was matched to, whose objects are inputs (for the functions
+ * the changed objects call). */
+int uklp_verify_open(const struct uklp_build_target *t, const char *const *inputs,
+		     size_t ninputs, struct uklp_verify **out);
+void uklp_verify_close(struct uklp_verify *v);
 /* Every function of orig_o (an object of the original build) and every
- * function it calls from other objects of the same output (found in
- * inputs) must have, in the target, the bytes of the object with the
- * relocated fields masked.  -EINVAL names the first function that differs:
- * object, function, offset, both bytes. */
-int uklp_verify_object(const char *orig_o, const char *src,
-		       const char *const *inputs, size_t ninputs,
-		       const struct uklp_build_target *t, size_t *nfuncs);
+ * function it calls in another input must have, in the target, the bytes
+ * of the object with the relocated fields masked.  -EINVAL names the
+ * first function that differs: object, function, offset, both bytes. */
+int uklp_verify_object(struct uklp_verify *v, const char *orig_o, const char *src);
+/* Functions found equal so far. */
+size_t uklp_verify_count(const struct uklp_verify *v);
 /* The bytes of a relocation of type at offset in a code section that the
  * linker may rewrite: [*lo, *hi) relative to the offset.  Unit-tested. */
 void uklp_reloc_mask_range(uint32_t type, int *lo, int *hi);
+
+/* --- targets.c --- */
+int uklp_targets_load(const struct uklp_build_opts *o, struct uklp_build_target **out,
+		      size_t *n);
+void uklp_targets_free(struct uklp_build_target *t, size_t n);
+
+/* --- cache.c: the original build, once per key --- */
+struct uklp_cache {
+	char *dir;		/* <cache>/build/<key> */
+	char *tree;		/* dir/tree: where every build of the key runs */
+	char *pristine;		/* dir/tree.orig: the built original during a fix build */
+	char *log;		/* dir/orig.log: the wrapper's log of the original build */
+	char *out;		/* dir/build.out: the original build's output */
+	char key[65];
+	int lock_fd;
+	bool hit;		/* the original build was there */
+};
+/* The key: the tree's content (uklp_tree_hash), the build command, the
+ * wrapper's version, the compilers' --version and the environment that
+ * builds read (CC, CFLAGS...).  Then lock <cache>/build/<key>.lock (a
+ * second uklp build of the same key waits), and put back a built tree
+ * that a killed uklp build left renamed.  st gets the tree's counts. */
+int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
+		    struct uklp_cache *c, struct uklp_tree_stats *st);
+void uklp_cache_close(struct uklp_cache *c);
+/* The original build is complete (written last). */
+int uklp_cache_mark_done(struct uklp_cache *c, const char *source);
 
 #endif

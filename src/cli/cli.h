@@ -34,5 +34,6 @@ int cmd_unload(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_symbols(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_build(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static const struct cli_cmd cmds[] = {
 	{ "list", "show the patches loaded in a process", cmd_list },
 	{ "symbols", "write the symbol database of a program or a kernel", cmd_symbols },
 	{ "convert", "turn a patch's relocations into livepatch relocations", cmd_convert },
+	{ "build", "make a patch object from a source fix (kpatch-build)", cmd_build },
 	{ NULL, NULL, NULL },
 };
 
