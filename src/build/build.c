@@ -534,8 +534,7 @@ static int prepare(struct run *r)
 		r->work = NULL;
 		return ret;
 	}
-	r->wrapdir = wpath(r, "bin");
-	return r->wrapdir ? uklp_wrapdir_make(r->wrapdir, r->wrapper) : -ENOMEM;
+	return 0;
 }
 
 int uklp_build(const struct uklp_build_opts *o)
@@ -548,6 +547,13 @@ int uklp_build(const struct uklp_build_opts *o)
 	ret = prepare(&r);
 	if (!ret)
 		ret = uklp_cache_open(o, r.source, &r.cache, &r.stats);
+	/* The wrapper's directory is the key's, at the same path for every
+	 * build of it: CMake and libtool write the compiler's path into the
+	 * tree and call it again from there in the fixed build. */
+	if (!ret)
+		r.wrapdir = uklp_path_join(r.cache.dir, "bin");
+	if (!ret)
+		ret = r.wrapdir ? uklp_wrapdir_make(r.wrapdir, r.wrapper) : -ENOMEM;
 	if (ret)
 		goto out;
 	snprintf(buf, sizeof(buf), "%zu files, %zu sources", r.stats.files, r.stats.sources);

@@ -41,7 +41,8 @@ static int link_name(const char *dir, const char *wrapper, const char *name)
 
 	if (!p)
 		return -ENOMEM;
-	if (symlink(wrapper, p) && errno != EEXIST) {
+	/* made again each time: uklp (and its wrapper) may have moved */
+	if ((unlink(p) && errno != ENOENT) || symlink(wrapper, p)) {
 		ret = -errno;
 		pr_err("cannot create %s: %s", p, strerror(-ret));
 	}
