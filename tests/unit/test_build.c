@@ -17,7 +17,10 @@
 
 #include <cmocka.h>
 
+#include <elf.h>
+
 #include "build/internal.h"
+#include "fixture_stderr.h"
 #include "fixture_util.h"
 
 static char *apply(const char *old, const char *diff, bool dirs)
@@ -270,6 +273,60 @@ static void test_tree_outputs(void **state)
 	fixture_dir_remove(&d);
 }
 
+/* The check against the target: a program whose function reads a global
+ * through the GOT in its object (-fPIC: R_X86_64_REX_GOTPCRELX), which the
+ * linker relaxes into a lea: masked, it matches; an object of another
+ * source does not, and the message names the function. */
+static void test_verify(void **state)
+{
+	struct fixture_dir d;
+	struct uklp_build_target t = { 0 };
+	struct uklp_verify *v;
+	char cmd[2048], obj[512], other[512], prog[512];
+	const char *inputs[1] = { obj };
+	struct stderr_capture cap;
+
+	(void)state;
+	assert_int_equal(fixture_dir_create(&d), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && printf 'extern int g;\nint get(void){return g;}\nint twice(int x){return x+7;}\n' > a.c && "
+		 "printf 'extern int g;\nint get(void){return g;}\nint twice(int x){return x+9;}\n' > b.c && "
+		 "printf 'int g = 5;\nint get(void);\nint main(void){return get();}\n' > m.c && "
+		 "cc -O2 -fPIC -ffunction-sections -c a.c && cc -O2 -fPIC -ffunction-sections -c b.c && "
+		 "cc -O2 -c m.c && cc -o p m.o a.o && readelf -rW a.o | grep -q REX_GOTPCRELX", d.path);
+	assert_int_equal(system(cmd), 0);
+	snprintf(obj, sizeof(obj), "%s/a.o", d.path);
+	snprintf(other, sizeof(other), "%s/b.o", d.path);
+	snprintf(prog, sizeof(prog), "%s/p", d.path);
+	t.path = t.file = prog;
+	t.name = "vmlinux";
+	assert_int_equal(uklp_verify_open(&t, inputs, 1, &v), 0);
+	assert_int_equal(uklp_verify_object(v, obj, "a.c"), 0);
+	assert_int_equal(uklp_verify_count(v), 2);
+	assert_int_equal(stderr_capture_begin(&cap), 0);
+	assert_int_equal(uklp_verify_object(v, other, "b.c"), -EINVAL);
+	assert_non_null(strstr(stderr_capture_end(&cap), "function 'twice' (b.c) differs at offset 0x"));
+	uklp_verify_close(v);
+	fixture_dir_remove(&d);
+}
+
+static void test_mask_ranges(void **state)
+{
+	int lo, hi;
+
+	(void)state;
+	uklp_reloc_mask_range(R_X86_64_PLT32, &lo, &hi);
+	assert_true(lo == 0 && hi == 4);
+	uklp_reloc_mask_range(R_X86_64_64, &lo, &hi);
+	assert_true(lo == 0 && hi == 8);
+	uklp_reloc_mask_range(42 /* R_X86_64_REX_GOTPCRELX */, &lo, &hi);
+	assert_true(lo == -3 && hi == 4);
+	uklp_reloc_mask_range(41 /* R_X86_64_GOTPCRELX */, &lo, &hi);
+	assert_true(lo == -2 && hi == 4);
+	uklp_reloc_mask_range(R_X86_64_TLSGD, &lo, &hi);
+	assert_true(lo == -4 && hi == 12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +342,8 @@ int main(void)
 		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_tree_outputs),
+		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_mask_ranges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
