@@ -187,6 +187,13 @@ static int add_item(struct run *r, const struct uklp_rec *rec, const char *rel)
 
 	if (!orig_in)
 		return -ENOMEM;
+	if (access(rec->output, R_OK)) {
+		/* configure's conftest.o and the like */
+		pr_debug("fix: %s (%s) is gone after the build: a temporary object, left out", rel,
+			 src ? src : rec->in[0]);
+		free(orig_in);
+		return 0;
+	}
 	if (access(orig_in, R_OK)) {
 		pr_err("%s: the fixed build compiled %s, which the original build did not: uklp build replaces functions of the tree's existing objects (put new functions in a file the tree already compiles)",
 		       src ? src : rec->in[0], rel);
