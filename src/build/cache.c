@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -127,6 +128,16 @@ static char *cache_root(const struct uklp_build_opts *o)
 	return r;
 }
 
+static int inside(const char *path, const char *source)
+{
+	size_t n = strlen(source);
+
+	if (strncmp(path, source, n) || (path[n] != '/' && path[n]))
+		return 0;
+	pr_err("the cache %s is inside the source tree %s: give another --cache-dir", path, source);
+	return -EINVAL;
+}
+
 static char *sub(const char *dir, const char *name)
 {
 	return uklp_path_join(dir, name);
@@ -137,6 +148,7 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 {
 	struct uklp_sha256 h;
 	char *root = NULL, *build = NULL, *lock = NULL, *done = NULL, *cc[2] = { NULL, NULL };
+	char real[PATH_MAX];
 	struct stat sb;
 	int ret;
 
@@ -155,10 +167,6 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 			hash_version(&h, cc[i]);
 	free(cc[0]);
 	free(cc[1]);
-	ret = uklp_tree_hash(source, &h, st);
-	if (ret)
-		return ret;
-	uklp_sha256_final(&h, c->key);
 	root = cache_root(o);
 	if (!root)
 		return -EINVAL;
@@ -167,9 +175,27 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = mkdirs(build);
+	/* The cache in the tree would be hashed and copied into itself (and
+	 * the tree written): checked on the path as written (it may not
+	 * exist yet), then on the real one. */
+	if (build[0] == '/')
+		snprintf(real, sizeof(real), "%s", build);
+	else if (!getcwd(real, sizeof(real) - strlen(build) - 2))
+		real[0] = 0;
+	else
+		strcat(strcat(real, "/"), build);
+	uklp_path_clean(real);
+	ret = inside(real, source);
+	if (!ret)
+		ret = mkdirs(build);
+	if (!ret && realpath(build, real))
+		ret = inside(real, source);
 	if (ret)
 		goto out;
+	ret = uklp_tree_hash(source, &h, st);
+	if (ret)
+		goto out;
+	uklp_sha256_final(&h, c->key);
 	c->dir = sub(build, c->key);
 	if (asprintf(&lock, "%s.lock", c->dir) < 0)
 		lock = NULL;

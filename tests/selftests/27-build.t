@@ -8,7 +8,7 @@
 # refuse a source tree that is not the one the program was built from.
 # Then the same with CMake, and with -p PID.
 . "$(dirname "$0")/functions.sh"
-plan 47
+plan 51
 
 FIX="$TOP/tests/selftests/build"
 T="$WORK/tree"
@@ -98,6 +98,15 @@ is "$RC" 1 "a fix whose context is not in the tree is refused"
 like "$ERR" "stale\\.patch: hunk #1 \\(patch line 3\\) does not apply to util\\.c" "... naming the patch, the hunk and the file"
 uklp build "${B[@]}" --dry-run "$FIX/fix-calc.patch"
 like "$RC:$ERR" "^0:.*original build: from the cache" "the cached original is intact afterwards"
+
+# ---- refusals before or during the builds ----
+uklp build --source "$T" --target "$T/app" --cache-dir "$T/.uklp-cache" --dry-run "$FIX/fix-util.patch"
+is "$RC" 1 "a cache inside the source tree is refused"
+like "$ERR" "the cache .*/tree/\\.uklp-cache/build is inside the source tree" "... before anything is created in the tree"
+uklp build "${B[@]}" --build 'echo building; echo broken >&2; exit 3' --dry-run "$FIX/fix-util.patch"
+is "$RC" 1 "a failing build command is refused"
+like "$ERR" "original build: 'echo building.*' failed with exit status 3 in .*\\| broken" \
+	"... with its exit status and its last lines"
 
 # ---- another source version: refused before anything is written ----
 mkdir -p "$WORK/wrong"
