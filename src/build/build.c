@@ -310,11 +310,8 @@ static int build_fix(struct run *r)
 	ret = uklp_tree_copy(r->cache.pristine, r->cache.tree, false);
 	if (!ret)
 		ret = uklp_fix_apply(r->cache.tree, r->o->patches, r->o->npatches, &r->fix);
-	if (!ret) {
-		for (size_t i = 0; i < r->fix.n; i++)
-			run.total += is_c_source(r->fix.files[i].path);
+	if (!ret)
 		ret = uklp_run_build(&run);
-	}
 	if (!ret)
 		ret = collect(r);
 	ret2 = restore(r);

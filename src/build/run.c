@@ -200,7 +200,8 @@ static void show(const struct uklp_run *r, size_t done, bool last)
 {
 	if (!r->progress)
 		return;
-	if (r->total)
+	/* "of about": the tree's sources; configure's probes go beyond */
+	if (r->total && done <= r->total)
 		fprintf(stderr, "\r\033[Kuklp build: %s: %zu objects compiled (of about %zu)%s", r->step,
 			done, r->total, last ? "\n" : "");
 	else
@@ -235,7 +236,7 @@ static void tail(const char *path, int lines)
 
 int uklp_run_build(const struct uklp_run *r)
 {
-	size_t off = 0, done = 0;
+	size_t off = 0, done = 0, shown = (size_t)-1;
 	pid_t pid;
 	int st;
 
@@ -255,7 +256,9 @@ int uklp_run_build(const struct uklp_run *r)
 		if (w < 0 && errno != EINTR)
 			return -errno;
 		done = uklp_recs_count(r->log, &off, done);
-		show(r, done, false);
+		if (done != shown)
+			show(r, done, false);
+		shown = done;
 		nanosleep(&ts, NULL);
 	}
 	done = uklp_recs_count(r->log, &off, done);
