@@ -586,7 +586,16 @@ int uklp_build(const struct uklp_build_opts *o)
 		sum.objects = r.nch;
 		sum.funcs_changed = sum.funcs_new = sum.klp_relocs = sum.size = -1;
 	} else {
-		ret = uklp_build_emit(r.ch, r.nch, r.t, r.nt, o->output, &sum);
+		char *db = wpath(&r, "targets.syms");
+		struct uklp_build_emit_in in = {
+			.ch = r.ch, .n = r.nch, .db = db, .patches = o->patches,
+			.npatches = o->npatches, .out = o->output,
+		};
+
+		ret = db ? uklp_targets_write_db(o, r.t, r.nt, db) : -ENOMEM;
+		if (!ret)
+			ret = uklp_build_emit(&in, &sum);
+		free(db);
 		if (ret)
 			goto out;
 		step(5, "patch object written: %s%s", o->output, "");

@@ -78,10 +78,21 @@ struct uklp_build_opts {
 /* 0, or -errno with the reason printed (file, function, why). */
 int uklp_build(const struct uklp_build_opts *o);
 
-/* emit.c: the one call into the object differ.  Writes out (atomically)
- * from the n changes; fills *sum. */
-int uklp_build_emit(const struct uklp_build_change *ch, size_t n,
-		    const struct uklp_build_target *targets, size_t ntargets,
-		    const char *out, struct uklp_build_summary *sum);
+/* What the differ gets: the changes, a symbol database of the targets
+ * (`uklp symbols` format: their symbols, positions and build-ids, which
+ * the patch is pinned to), the fix's files (for the manifest), and where
+ * to write. */
+struct uklp_build_emit_in {
+	const struct uklp_build_change *ch;
+	size_t n;
+	const char *db;
+	const char *const *patches;
+	size_t npatches;
+	const char *out;
+};
+
+/* emit.c: the one call into the object differ.  Writes in->out
+ * (atomically: nothing on failure); fills *sum. */
+int uklp_build_emit(const struct uklp_build_emit_in *in, struct uklp_build_summary *sum);
 
 #endif /* UKLP_BUILD_H */

@@ -165,6 +165,11 @@ void uklp_reloc_mask_range(uint32_t type, int *lo, int *hi);
 int uklp_targets_load(const struct uklp_build_opts *o, struct uklp_build_target **out,
 		      size_t *n);
 void uklp_targets_free(struct uklp_build_target *t, size_t n);
+/* The symbol database of the targets (`uklp symbols` format) at path:
+ * with -p, every object of the process; else the targets and the shared
+ * objects they load (ldd), the main executable as "vmlinux". */
+int uklp_targets_write_db(const struct uklp_build_opts *o, const struct uklp_build_target *t,
+			  size_t nt, const char *path);
 
 /* --- cache.c: the original build, once per key --- */
 struct uklp_cache {

@@ -6,13 +6,18 @@
  * what the rebuilt original must match.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "build/internal.h"
 #include "common/log.h"
 #include "elf/elf.h"
 #include "proc/maps.h"
+#include "symdb/db.h"
 
 static const char *base(const char *p)
 {
@@ -138,4 +143,105 @@ void uklp_targets_free(struct uklp_build_target *t, size_t n)
 		free(t[i].output);
 	}
 	free(t);
+}
+
+/* The shared objects a program or library loads, as the dynamic linker
+ * finds them (ldd: the interpreter lists them without running the
+ * program); added to the database so that the patch's calls into libc and
+ * the like are resolved.  Nothing when ldd fails. */
+static int add_needed(const char *file, struct uklp_strv *paths)
+{
+	int fd[2], st;
+	pid_t pid;
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (pipe2(fd, O_CLOEXEC))
+		return 0;
+	pid = fork();
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(fd[1], 1);
+		if (null >= 0)
+			dup2(null, 2);
+		execlp("ldd", "ldd", file, (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	f = pid > 0 ? fdopen(fd[0], "r") : NULL;
+	if (!f) {
+		close(fd[0]);
+		if (pid > 0)
+			waitpid(pid, &st, 0);
+		return 0;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		char *p = strstr(line, "=> /"), *end;
+
+		p = p ? p + 3 : (line[strspn(line, " \t")] == '/' ? line + strspn(line, " \t") : NULL);
+		if (!p)
+			continue;
+		end = p + strcspn(p, " \t\n");
+		*end = 0;
+		if (uklp_strv_push(paths, p))
+			break;
+	}
+	free(line);
+	fclose(f);
+	waitpid(pid, &st, 0);
+	return 0;
+}
+
+int uklp_targets_write_db(const struct uklp_build_opts *o, const struct uklp_build_target *t,
+			  size_t nt, const char *path)
+{
+	struct uklp_strv paths = { 0 };
+	const char *main_file = NULL;
+	FILE *f = fopen(path, "we");
+	int ret = 0;
+
+	if (!f) {
+		ret = -errno;
+		pr_err("cannot write %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (o->pid) {
+		ret = uklp_db_write_pid(f, o->pid, NULL, true);
+		goto out;
+	}
+	for (size_t i = 0; !ret && i < nt; i++) {
+		if (t[i].is_main)
+			main_file = t[i].file;
+		ret = uklp_strv_push(&paths, t[i].file);
+	}
+	for (size_t i = 0; !ret && i < nt; i++)
+		ret = add_needed(t[i].file, &paths);
+	/* each file once (ldd lists the targets' libraries again) */
+	for (size_t i = 0; !ret && i < paths.n; i++) {
+		char ri[PATH_MAX];
+
+		if (!realpath(paths.v[i], ri))
+			continue;
+		for (size_t k = i + 1; k < paths.n; k++) {
+			char rk[PATH_MAX];
+
+			if (realpath(paths.v[k], rk) && !strcmp(ri, rk)) {
+				free(paths.v[k]);
+				memmove(&paths.v[k], &paths.v[k + 1], (paths.n - k) * sizeof(*paths.v));
+				paths.n--;
+				k--;
+			}
+		}
+	}
+	if (!ret)
+		ret = uklp_db_write_files(f, (const char *const *)paths.v, paths.n, main_file, NULL, true);
+out:
+	if (fclose(f) && !ret) {
+		ret = -errno;
+		pr_err("cannot write %s: %s", path, strerror(-ret));
+	}
+	uklp_strv_free(&paths);
+	return ret;
 }
