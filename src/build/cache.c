@@ -195,7 +195,13 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 	ret = uklp_tree_hash(source, &h, st);
 	if (ret)
 		goto out;
-	uklp_sha256_final(&h, c->key);
+	{
+		uint8_t id[32];
+
+		uklp_sha256_final(&h, id);
+		for (int i = 0; i < 32; i++)
+			snprintf(c->key + 2 * i, 3, "%02x", id[i]);
+	}
 	c->dir = sub(build, c->key);
 	if (asprintf(&lock, "%s.lock", c->dir) < 0)
 		lock = NULL;

@@ -10,16 +10,7 @@
 
 #include "build/build.h"
 
-/* --- sha256.c --- */
-struct uklp_sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	uint8_t buf[64];
-	size_t n;
-};
-void uklp_sha256_init(struct uklp_sha256 *c);
-void uklp_sha256_update(struct uklp_sha256 *c, const void *data, size_t len);
-void uklp_sha256_final(struct uklp_sha256 *c, char hex[65]);
+#include "common/sha256.h"
 
 /* --- strv (tree.c) --- */
 struct uklp_strv {

@@ -2,7 +2,7 @@
 /*
  * Unit tests of the pieces of `uklp build` that need no compiler: the fix
  * applier and its #line directives, the wrapper's log records, path
- * cleaning, SHA-256, the relocation masks of the check against the
+ * cleaning, the relocation masks of the check against the
  * target, and the tree walk that leaves build outputs out.
  */
 #include <errno.h>
@@ -210,35 +210,13 @@ static void test_path_clean(void **state)
 	}
 }
 
-static void test_sha256(void **state)
-{
-	struct uklp_sha256 c;
-	char hex[65];
-
-	(void)state;
-	uklp_sha256_init(&c);
-	uklp_sha256_update(&c, "abc", 3);
-	uklp_sha256_final(&c, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	uklp_sha256_init(&c);
-	{
-		char a[1000];
-
-		memset(a, 'a', sizeof(a));
-		for (int i = 0; i < 1000; i++)
-			uklp_sha256_update(&c, a, sizeof(a));
-	}
-	uklp_sha256_final(&c, hex);
-	/* one million 'a' (FIPS 180-2 test vector) */
-	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-}
-
 static void test_tree_outputs(void **state)
 {
 	struct fixture_dir d;
 	struct uklp_tree_stats st;
 	struct uklp_sha256 c;
-	char cmd[2048], h1[65], h2[65], src[512], dst[512];
+	uint8_t h1[32], h2[32];
+	char cmd[2048], src[512], dst[512];
 
 	(void)state;
 	assert_int_equal(fixture_dir_create(&d), 0);
@@ -260,7 +238,7 @@ static void test_tree_outputs(void **state)
 	uklp_sha256_init(&c);
 	assert_int_equal(uklp_tree_hash(src, &c, &st), 0);
 	uklp_sha256_final(&c, h2);
-	assert_string_equal(h1, h2);
+	assert_memory_equal(h1, h2, sizeof(h1));
 	assert_int_equal(st.skipped, 2);
 	snprintf(dst, sizeof(dst), "%s/copy", d.path);
 	assert_int_equal(uklp_tree_copy(src, dst, true), 0);
@@ -340,7 +318,6 @@ int main(void)
 		cmocka_unit_test(test_fix_tree),
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_path_clean),
-		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_tree_outputs),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_mask_ranges),
