@@ -589,7 +589,7 @@ int uklp_build(const struct uklp_build_opts *o)
 		char *db = wpath(&r, "targets.syms");
 		struct uklp_build_emit_in in = {
 			.ch = r.ch, .n = r.nch, .db = db, .patches = o->patches,
-			.npatches = o->npatches, .out = o->output,
+			.npatches = o->npatches, .no_replace = o->no_replace, .out = o->output,
 		};
 
 		ret = db ? uklp_targets_write_db(o, r.t, r.nt, db) : -ENOMEM;

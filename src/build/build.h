@@ -72,6 +72,7 @@ struct uklp_build_opts {
 	int jobs;		/* -j: MAKEFLAGS and CMAKE_BUILD_PARALLEL_LEVEL; 0 leaves them */
 	bool keep_tmp;		/* keep the work directory (its path is printed) */
 	bool dry_run;		/* stop before the differ: report, write nothing */
+	bool no_replace;	/* klp_patch.replace = false: adds to the loaded patches */
 	bool progress;		/* redraw a progress line (stderr is a terminal) */
 };
 
@@ -88,6 +89,7 @@ struct uklp_build_emit_in {
 	const char *db;
 	const char *const *patches;
 	size_t npatches;
+	bool no_replace;
 	const char *out;
 };
 

@@ -43,7 +43,7 @@ int uklp_build_emit(const struct uklp_build_emit_in *in, struct uklp_build_summa
 	struct uklp_diff_opts dopts = { .verbose = uklp_log_level >= 2 };
 	struct uklp_diff_emit_opts eo = {
 		.db = in->db, .patches = in->patches, .npatches = in->npatches,
-		.verbose = uklp_log_level >= 2,
+		.no_replace = in->no_replace, .verbose = uklp_log_level >= 2,
 	};
 	struct stat st;
 	int ret = objs && names ? 0 : -ENOMEM;

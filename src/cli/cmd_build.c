@@ -34,6 +34,8 @@ static const char usage[] =
 "                         the targets they go into (after every check)\n"
 "      --keep-tmp         keep the work directory (objects, fixed sources,\n"
 "                         build output) and print where it is\n"
+"      --no-replace       the patch adds to the patches loaded before instead\n"
+"                         of replacing them (klp_patch.replace = false)\n"
 "      --wrapper PATH     the compiler wrapper (default: uklp-cc next to uklp)\n"
 "  -v, --verbose          every decision: files, objects, matches, functions\n"
 "  -h, --help             this help\n"
@@ -42,7 +44,7 @@ static const char usage[] =
 
 int cmd_build(int argc, char **argv)
 {
-	enum { O_CACHE = 256, O_DRY, O_KEEP, O_WRAPPER };
+	enum { O_CACHE = 256, O_DRY, O_KEEP, O_WRAPPER, O_NOREPLACE };
 	static const struct option longopts[] = {
 		{ "source", required_argument, NULL, 's' },
 		{ "build", required_argument, NULL, 'b' },
@@ -54,6 +56,7 @@ int cmd_build(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "keep-tmp", no_argument, NULL, O_KEEP },
 		{ "wrapper", required_argument, NULL, O_WRAPPER },
+		{ "no-replace", no_argument, NULL, O_NOREPLACE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -93,6 +96,7 @@ int cmd_build(int argc, char **argv)
 		case O_DRY: o.dry_run = true; break;
 		case O_KEEP: o.keep_tmp = true; break;
 		case O_WRAPPER: o.wrapper = optarg; break;
+		case O_NOREPLACE: o.no_replace = true; break;
 		case 'v': uklp_log_level = 2; break;
 		case 'h': fputs(usage, stdout); ret = 0; goto out;
 		default: fputs(usage, stderr); goto out;

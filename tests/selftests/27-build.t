@@ -130,7 +130,7 @@ is "$(cut -f1,2 <<<"$OUTPUT")" "$(printf 'util.c\tvmlinux\ncalc.c\tlibcalc.so.1'
 	"... takes the program and libcalc.so.1 from the process"
 
 # ---- with the differ: the patch, loaded ----
-uklp build "${B[@]}" -o "$WORK/fix.klp.o" "$FIX/fix-util.patch" "$FIX/fix-calc.patch"
+uklp build "${B[@]}" --no-replace -o "$WORK/fix.klp.o" "$FIX/fix-util.patch" "$FIX/fix-calc.patch"
 if [[ "$ERR" =~ "without the object differ" ]]; then
 	for d in "writes the patch object" "loads into the running program" "the fixed functions run"; do
 		ok "$d # SKIP this uklp has no object differ (src/diff) yet"
