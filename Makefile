@@ -73,9 +73,10 @@ $(UKLP_RT): $(RT_SRCS) $(HDRS)
 		-fvisibility=hidden -Wl,-soname,libuklp-rt.so -o $@ $(RT_SRCS)
 
 # The compiler wrapper of `uklp build` runs inside every build: libc only.
-$(UKLP_CC): src/build/wrapper/uklp-cc.c src/build/record.h
+$(UKLP_CC): $(wildcard src/build/wrapper/*.[ch]) src/build/record.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 -g -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Isrc -o $@ $<
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Isrc -o $@ \
+		$(wildcard src/build/wrapper/*.c)
 
 $(O)/tests/unit/%: tests/unit/%.c $(O)/libuklp.a tests/unit/*.h
 	@mkdir -p $(dir $@)
