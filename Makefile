@@ -35,12 +35,14 @@ TREE    := build-asan
 endif
 UKLP_BIN := $(TREE)/bin/uklp
 UKLP_RT  := $(TREE)/lib/uklp/libuklp-rt.so
+UKLP_CC  := $(TREE)/lib/uklp/uklp-cc
 
 DEB_PACKAGES := build-essential pkg-config libelf-dev libdw-dev libunwind-dev \
 		libcmocka-dev perl
 
 LIB_SRCS := $(wildcard src/common/*.c src/klp/*.c src/elf/*.c src/symdb/*.c src/loader/*.c \
-		src/proc/*.c src/ptrace/*.c src/core/*.c src/convert/*.c src/diff/*.c)
+		src/proc/*.c src/ptrace/*.c src/core/*.c src/convert/*.c src/diff/*.c \
+		src/build/*.c)
 CLI_SRCS := $(wildcard src/cli/*.c)
 RT_SRCS  := $(wildcard src/runtime/*.c src/klp/*.c)
 HDRS     := $(wildcard src/*/*.h include/uklp/*.h)
@@ -51,7 +53,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
 
-all: $(UKLP_BIN) $(UKLP_RT)
+all: $(UKLP_BIN) $(UKLP_RT) $(UKLP_CC)
 
 $(O)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -70,6 +72,12 @@ $(UKLP_RT): $(RT_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra $(WERROR) -Isrc -Iinclude -fPIC -shared \
 		-fvisibility=hidden -Wl,-soname,libuklp-rt.so -o $@ $(RT_SRCS)
+
+# The compiler wrapper of `uklp build` runs inside every build: libc only.
+$(UKLP_CC): $(wildcard src/build/wrapper/*.[ch]) src/build/record.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Isrc -o $@ \
+		$(wildcard src/build/wrapper/*.c)
 
 $(O)/tests/unit/%: tests/unit/%.c $(O)/libuklp.a tests/unit/*.h
 	@mkdir -p $(dir $@)
@@ -110,6 +118,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(RTDIR) $(DESTDIR)$(INCDIR)/uklp $(DESTDIR)$(PKGDIR)
 	install -m 755 bin/uklp $(DESTDIR)$(BINDIR)/uklp
 	install -m 755 lib/uklp/libuklp-rt.so $(DESTDIR)$(RTDIR)/libuklp-rt.so
+	install -m 755 lib/uklp/uklp-cc $(DESTDIR)$(RTDIR)/uklp-cc
 	install -m 644 include/uklp/livepatch.h $(DESTDIR)$(INCDIR)/uklp/livepatch.h
 	install -m 644 $(O)/uklp.pc $(DESTDIR)$(PKGDIR)/uklp.pc
 

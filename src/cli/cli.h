@@ -36,5 +36,6 @@ int cmd_info(int argc, char **argv);
 int cmd_symbols(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_build(int argc, char **argv);
 
 #endif

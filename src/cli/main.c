@@ -16,6 +16,7 @@ static const struct cli_cmd cmds[] = {
 	{ "symbols", "write the symbol database of a program or a kernel", cmd_symbols },
 	{ "convert", "turn a patch's relocations into livepatch relocations", cmd_convert },
 	{ "diff", "make a patch object from objects built before and after a fix", cmd_diff },
+	{ "build", "make a patch object from a source fix (kpatch-build)", cmd_build },
 	{ NULL, NULL, NULL },
 };
 

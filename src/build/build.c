@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `uklp build`: the steps, in order (see build.h).  Each step says what
+ * it did in one line (-v: every decision); a failing step says which
+ * file, function or command, and why, and nothing is written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build/driver.h"
+#include "common/array.h"
+#include "common/log.h"
+
+void uklp_build_step(int n, const char *fmt, const char *a, const char *b)
+{
+	if (uklp_log_level < 1)
+		return;
+	fprintf(stderr, "uklp build: [%d/%d] ", n, STEPS);
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+}
+
+/* The wrapper: given, else next to uklp (../lib/uklp/), else installed. */
+static char *find_wrapper(const struct uklp_build_opts *o)
+{
+	char exe[PATH_MAX], *p = NULL, real[PATH_MAX];
+	ssize_t n;
+
+	if (o->wrapper)
+		return realpath(o->wrapper, real) ? strdup(real) : NULL;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 32);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = 0;
+		slash = strrchr(exe, '/');
+		if (slash) {
+			strcpy(slash, "/../lib/uklp/uklp-cc");
+			if (!access(exe, X_OK) && realpath(exe, real))
+				return strdup(real);
+		}
+	}
+	if (!access(UKLP_RTDIR "/uklp-cc", X_OK))
+		p = strdup(UKLP_RTDIR "/uklp-cc");
+	return p;
+}
+
+static int build_orig(struct run *r)
+{
+	struct uklp_run run = {
+		.tree = r->cache.tree, .cmd = r->o->build_cmd, .wrapdir = r->wrapdir,
+		.log = r->cache.log, .out = r->cache.out, .jobs = r->o->jobs,
+		.progress = r->o->progress, .total = r->stats.sources,
+		.step = "[2/5] original build",
+	};
+	size_t ncc = 0;
+	int ret = 0;
+
+	if (r->cache.hit) {
+		uklp_build_step(2, "original build: from the cache (%s)%s", r->cache.dir, "");
+	} else {
+		ret = uklp_tree_copy(r->source, r->cache.tree, true);
+		if (!ret)
+			ret = uklp_run_build(&run);
+		if (!ret)
+			ret = uklp_recs_read(r->cache.log, &r->orig);
+		if (!ret)
+			ret = uklp_cache_mark_done(&r->cache, r->source);
+		if (ret)
+			return ret;
+	} 
+	if (r->cache.hit)
+		ret = uklp_recs_read(r->cache.log, &r->orig);
+	for (size_t i = 0; !ret && i < r->orig.n; i++)
+		ncc += r->orig.r[i].kind == UKLP_REC_CC;
+	if (!ret && !ncc) {
+		pr_err("'%s' compiled nothing through the compiler wrapper (a build that calls the compiler by an absolute path? an already built tree?): see %s",
+		       r->o->build_cmd, r->cache.out);
+		ret = -ENOENT;
+	}
+	if (!ret && !r->cache.hit && !r->o->progress && uklp_log_level >= 1)
+		fprintf(stderr, "uklp build: [2/5] original build: %zu objects compiled\n", ncc);
+	return ret;
+}
+
+static struct item *item_of(const struct run *r, const struct uklp_build_change *c)
+{
+	for (size_t i = 0; i < r->nitems; i++)
+		if (r->items[i].orig == c->orig_o)
+			return &r->items[i];
+	return NULL;
+}
+
+/* Each changed object into the targets it goes into. */
+static int map_targets(struct run *r)
+{
+	int ret = uklp_graph_new(&r->orig, &r->g);
+
+	if (!ret)
+		ret = uklp_graph_match_targets(r->g, r->t, r->nt);
+	for (size_t i = 0; !ret && i < r->nitems; i++) {
+		struct item *it = &r->items[i];
+		const char **outs = NULL;
+		size_t nouts = 0, before = r->nch;
+
+		ret = uklp_graph_outputs_of(r->g, it->in_tree, &outs, &nouts);
+		for (size_t k = 0; !ret && k < nouts; k++) {
+			bool any = false;
+
+			for (size_t t = 0; !ret && t < r->nt; t++) {
+				if (!r->t[t].output || strcmp(r->t[t].output, outs[k]))
+					continue;
+				if (uklp_grow((void **)&r->ch, &r->cch, r->nch + 1, sizeof(*r->ch))) {
+					ret = -ENOMEM;
+					break;
+				}
+				r->ch[r->nch++] = (struct uklp_build_change){
+					.src = it->src, .orig_o = it->orig,
+					.patched_o = it->patched, .target = &r->t[t],
+				};
+				pr_debug("match: %s goes into %s, which is target %s (%s)", it->src,
+					 outs[k], r->t[t].path, r->t[t].name);
+				any = true;
+			}
+			if (!ret && !any)
+				pr_debug("match: %s goes into %s, which is no target", it->src, outs[k]);
+		}
+		if (!ret && r->nch == before)
+			pr_warn("%s changed, but %s: left out of the patch", it->src,
+				nouts ? "it goes into no target" : "no program or library the build linked holds it");
+		free(outs);
+	}
+	if (!ret && !r->nch) {
+		pr_err("the fix changes no object of the targets (%zu object(s) changed; -v tells where each goes)",
+		       r->nitems);
+		ret = -ENOENT;
+	}
+	return ret;
+}
+
+/* The rebuilt original must be what the targets run. */
+static int check_targets(struct run *r)
+{
+	int ret = 0;
+
+	for (size_t t = 0; !ret && t < r->nt; t++) {
+		struct uklp_verify *v = NULL;
+		const char **inputs = NULL;
+		size_t ninputs = 0;
+		bool any = false;
+
+		for (size_t i = 0; i < r->nch && !any; i++)
+			any = r->ch[i].target == &r->t[t];
+		if (!any)
+			continue;
+		ret = uklp_graph_inputs_of(r->g, r->t[t].output, &inputs, &ninputs);
+		if (!ret)
+			ret = uklp_verify_open(&r->t[t], inputs, ninputs, &v);
+		for (size_t i = 0; !ret && i < r->nch; i++) {
+			struct item *it = item_of(r, &r->ch[i]);
+
+			if (r->ch[i].target == &r->t[t])
+				ret = uklp_verify_object(v, it->in_tree, it->src);
+		}
+		if (v)
+			r->checked += uklp_verify_count(v);
+		uklp_verify_close(v);
+		free(inputs);
+	}
+	return ret;
+}
+
+static void summary(const struct run *r, const struct uklp_build_summary *s)
+{
+	char buf[256] = "";
+	size_t o = 0;
+
+	if (uklp_log_level < 1)
+		return;
+	for (size_t i = 0; i < r->nch && o < sizeof(buf) - 64; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s -> %s", i ? ", " : "",
+				      r->ch[i].src, r->ch[i].target->name);
+	fprintf(stderr, "uklp build: %s: %zu object(s) changed (%s)", r->o->dry_run ?
+		"dry run, nothing written" : r->o->output, s->objects, buf);
+	if (s->funcs_changed >= 0)
+		fprintf(stderr, ", %ld function(s) changed", s->funcs_changed);
+	if (s->funcs_new >= 0)
+		fprintf(stderr, ", %ld new", s->funcs_new);
+	if (s->klp_relocs >= 0)
+		fprintf(stderr, ", %ld klp relocation(s)", s->klp_relocs);
+	if (s->size >= 0)
+		fprintf(stderr, ", %lld bytes", s->size);
+	fprintf(stderr, "\n");
+}
+
+static void run_free(struct run *r)
+{
+	for (size_t i = 0; i < r->nitems; i++) {
+		free(r->items[i].rel);
+		free(r->items[i].src);
+		free(r->items[i].in_tree);
+		free(r->items[i].orig);
+		free(r->items[i].patched);
+	}
+	free(r->items);
+	free(r->ch);
+	uklp_graph_free(r->g);
+	uklp_recs_free(&r->orig);
+	uklp_recs_free(&r->patched);
+	uklp_fix_free(&r->fix);
+	uklp_targets_free(r->t, r->nt);
+	uklp_cache_close(&r->cache);
+	if (r->work) {
+		if (r->o->keep_tmp)
+			fprintf(stderr, "uklp build: work directory kept: %s\n", r->work);
+		else
+			uklp_tree_remove(r->work);
+	}
+	free(r->work);
+	free(r->wrapper);
+	free(r->wrapdir);
+}
+
+static int prepare(struct run *r)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct stat st;
+	int ret;
+
+	if (!realpath(r->o->source, r->source) || stat(r->source, &st) || !S_ISDIR(st.st_mode)) {
+		pr_err("--source %s: %s", r->o->source, errno ? strerror(errno) : "not a directory");
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < r->o->npatches; i++)
+		if (access(r->o->patches[i], R_OK)) {
+			ret = -errno;
+			pr_err("%s: %s", r->o->patches[i], strerror(-ret));
+			return ret;
+		}
+	ret = uklp_targets_load(r->o, &r->t, &r->nt);
+	if (ret)
+		return ret;
+	if (!r->nt) {
+		pr_err("no target to patch");
+		return -ENOENT;
+	}
+	r->wrapper = find_wrapper(r->o);
+	if (!r->wrapper) {
+		pr_err("the compiler wrapper uklp-cc is not next to uklp (../lib/uklp/) nor in %s",
+		       UKLP_RTDIR);
+		return -ENOENT;
+	}
+	if (asprintf(&r->work, "%s/uklp-build.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0) {
+		r->work = NULL;
+		return -ENOMEM;
+	}
+	if (!mkdtemp(r->work)) {
+		ret = -errno;
+		pr_err("cannot create %s: %s", r->work, strerror(-ret));
+		free(r->work);
+		r->work = NULL;
+		return ret;
+	}
+	return 0;
+}
+
+int uklp_build(const struct uklp_build_opts *o)
+{
+	struct run r = { .o = o, .cache = { .lock_fd = -1 } };
+	struct uklp_build_summary sum = { 0 };
+	char buf[64];
+	int ret;
+
+	ret = prepare(&r);
+	if (!ret)
+		ret = uklp_cache_open(o, r.source, &r.cache, &r.stats);
+	/* The wrapper's directory is the key's, at the same path for every
+	 * build of it: CMake and libtool write the compiler's path into the
+	 * tree and call it again from there in the fixed build. */
+	if (!ret)
+		r.wrapdir = uklp_path_join(r.cache.dir, "bin");
+	if (!ret)
+		ret = r.wrapdir ? uklp_wrapdir_make(r.wrapdir, r.wrapper) : -ENOMEM;
+	if (ret)
+		goto out;
+	snprintf(buf, sizeof(buf), "%zu files, %zu sources", r.stats.files, r.stats.sources);
+	uklp_build_step(1, "tree %s: %s", r.source, buf);
+	pr_debug("cache key %s (%zu build outputs of the tree left out)", r.cache.key,
+		 r.stats.skipped);
+	ret = build_orig(&r);
+	if (!ret)
+		ret = uklp_build_fixed(&r);
+	if (ret)
+		goto out;
+	snprintf(buf, sizeof(buf), "%zu file(s) changed, %zu object(s) changed", r.fix.n, r.nitems);
+	uklp_build_step(3, "fix applied and built: %s%s", buf, "");
+	ret = map_targets(&r);
+	if (!ret)
+		ret = check_targets(&r);
+	if (ret)
+		goto out;
+	snprintf(buf, sizeof(buf), "%zu function(s) the same as in the target(s)", r.checked);
+	uklp_build_step(4, "check: the rebuilt original is the running one: %s%s", buf, "");
+	uklp_cache_close(&r.cache);	/* the tree is no longer read */
+	if (o->dry_run) {
+		for (size_t i = 0; i < r.nch; i++)
+			printf("%s\t%s\t%s\t%s\t%s\n", r.ch[i].src, r.ch[i].target->name,
+			       r.ch[i].target->path, r.ch[i].orig_o, r.ch[i].patched_o);
+		sum.objects = r.nch;
+		sum.funcs_changed = sum.funcs_new = sum.klp_relocs = sum.size = -1;
+	} else {
+		char *db = uklp_build_wpath(&r, "targets.syms");
+		struct uklp_build_emit_in in = {
+			.ch = r.ch, .n = r.nch, .db = db, .patches = o->patches,
+			.npatches = o->npatches, .no_replace = o->no_replace, .out = o->output,
+		};
+
+		ret = db ? uklp_targets_write_db(o, r.t, r.nt, db) : -ENOMEM;
+		if (!ret)
+			ret = uklp_build_emit(&in, &sum);
+		free(db);
+		if (ret)
+			goto out;
+		uklp_build_step(5, "patch object written: %s%s", o->output, "");
+	}
+	summary(&r, &sum);
+out:
+	run_free(&r);
+	return ret;
+}

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The cache of original builds: <cache>/build/<key>/ holds the tree as it
+ * was built through the wrapper (tree/), the wrapper's log (orig.log),
+ * the build's output (build.out) and, written last, done.  A second fix
+ * for the same tree, command and compiler reuses it and builds only what
+ * the fix changes.
+ *
+ * Every build of a key runs at the same path, <key>/tree: build systems
+ * write absolute paths (CMake's cache, __FILE__ with absolute sources,
+ * the debug information), which must be the same in the original and
+ * the patched objects.  So a fix build renames the built tree to
+ * tree.orig, copies it back to tree, patches and builds there, and puts
+ * tree.orig back; a uklp build killed in between leaves tree.orig, which
+ * the next one puts back.  One uklp build at a time per key (a flock).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build/internal.h"
+#include "build/record.h"
+#include "common/log.h"
+
+static int mkdirs(const char *path)
+{
+	char *p = strdup(path);
+	int ret = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1; !ret; s++) {
+		if (*s && *s != '/')
+			continue;
+		char c = *s;
+
+		*s = 0;
+		if (mkdir(p, 0755) && errno != EEXIST) {
+			ret = -errno;
+			pr_err("cannot create %s: %s", p, strerror(-ret));
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return ret;
+}
+
+/* What `prog --version` prints (nothing if there is no prog). */
+static void hash_version(struct uklp_sha256 *c, const char *prog)
+{
+	char buf[4096];
+	int fd[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fd, O_CLOEXEC))
+		return;
+	pid = fork();
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(fd[1], 1);
+		if (null >= 0)
+			dup2(null, 2);
+		execlp(prog, prog, "--version", (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	uklp_sha256_update(c, prog, strlen(prog) + 1);
+	while (pid > 0 && (n = read(fd[0], buf, sizeof(buf))) > 0)
+		uklp_sha256_update(c, buf, (size_t)n);
+	close(fd[0]);
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+}
+
+static char *first_word(const char *v)
+{
+	size_t len;
+
+	if (!v)
+		return NULL;
+	v += strspn(v, " \t");
+	len = strcspn(v, " \t");
+	return len ? strndup(v, len) : NULL;
+}
+
+static void hash_env(struct uklp_sha256 *c)
+{
+	/* what builds read from the environment: not MAKEFLAGS (-j) */
+	static const char *const vars[] = {
+		"CC", "CXX", "CPP", "AR", "AS", "LD", "CFLAGS", "CXXFLAGS", "CPPFLAGS",
+		"LDFLAGS", "LDLIBS", "LIBS", "DEB_BUILD_OPTIONS", "DEB_BUILD_MAINT_OPTIONS",
+		"DEB_CFLAGS_APPEND", "DEB_CPPFLAGS_APPEND", "DEB_LDFLAGS_APPEND", NULL,
+	};
+
+	for (size_t i = 0; vars[i]; i++) {
+		const char *v = getenv(vars[i]);
+
+		uklp_sha256_update(c, vars[i], strlen(vars[i]) + 1);
+		if (v)
+			uklp_sha256_update(c, v, strlen(v) + 1);
+	}
+}
+
+static char *cache_root(const struct uklp_build_opts *o)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *r = NULL;
+
+	if (o->cache_dir)
+		r = strdup(o->cache_dir);
+	else if (x && *x == '/')
+		r = uklp_path_join(x, "uklp");
+	else if (home && *home)
+		r = uklp_path_join(home, ".cache/uklp");
+	else
+		pr_err("no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME");
+	return r;
+}
+
+static int inside(const char *path, const char *source)
+{
+	size_t n = strlen(source);
+
+	if (strncmp(path, source, n) || (path[n] != '/' && path[n]))
+		return 0;
+	pr_err("the cache %s is inside the source tree %s: give another --cache-dir", path, source);
+	return -EINVAL;
+}
+
+static char *sub(const char *dir, const char *name)
+{
+	return uklp_path_join(dir, name);
+}
+
+int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
+		    struct uklp_cache *c, struct uklp_tree_stats *st)
+{
+	struct uklp_sha256 h;
+	char *root = NULL, *build = NULL, *lock = NULL, *done = NULL, *cc[2] = { NULL, NULL };
+	char real[PATH_MAX];
+	struct stat sb;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->lock_fd = -1;
+	uklp_sha256_init(&h);
+	uklp_sha256_update(&h, UKLP_CC_VERSION, sizeof(UKLP_CC_VERSION));
+	uklp_sha256_update(&h, o->build_cmd, strlen(o->build_cmd) + 1);
+	hash_env(&h);
+	hash_version(&h, "cc");
+	hash_version(&h, "c++");
+	cc[0] = first_word(getenv("CC"));
+	cc[1] = first_word(getenv("CXX"));
+	for (int i = 0; i < 2; i++)
+		if (cc[i])
+			hash_version(&h, cc[i]);
+	free(cc[0]);
+	free(cc[1]);
+	root = cache_root(o);
+	if (!root)
+		return -EINVAL;
+	build = sub(root, "build");
+	if (!build) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* The cache in the tree would be hashed and copied into itself (and
+	 * the tree written): checked on the path as written (it may not
+	 * exist yet), then on the real one. */
+	if (build[0] == '/')
+		snprintf(real, sizeof(real), "%s", build);
+	else if (!getcwd(real, sizeof(real) - strlen(build) - 2))
+		real[0] = 0;
+	else
+		strcat(strcat(real, "/"), build);
+	uklp_path_clean(real);
+	ret = inside(real, source);
+	if (!ret)
+		ret = mkdirs(build);
+	if (!ret && realpath(build, real))
+		ret = inside(real, source);
+	if (ret)
+		goto out;
+	ret = uklp_tree_hash(source, &h, st);
+	if (ret)
+		goto out;
+	{
+		uint8_t id[32];
+
+		uklp_sha256_final(&h, id);
+		for (int i = 0; i < 32; i++)
+			snprintf(c->key + 2 * i, 3, "%02x", id[i]);
+	}
+	c->dir = sub(build, c->key);
+	if (asprintf(&lock, "%s.lock", c->dir) < 0)
+		lock = NULL;
+	if (!c->dir || !lock) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (c->lock_fd < 0) {
+		ret = -errno;
+		pr_err("cannot create %s: %s", lock, strerror(-ret));
+		goto out;
+	}
+	if (flock(c->lock_fd, LOCK_EX | LOCK_NB)) {
+		pr_info("waiting for another uklp build of the same tree (%s)", lock);
+		if (flock(c->lock_fd, LOCK_EX)) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	c->tree = sub(c->dir, "tree");
+	c->pristine = sub(c->dir, "tree.orig");
+	c->log = sub(c->dir, "orig.log");
+	c->out = sub(c->dir, "build.out");
+	done = sub(c->dir, "done");
+	if (!c->tree || !c->pristine || !c->log || !c->out || !done) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (!lstat(c->pristine, &sb)) {
+		pr_warn("an earlier uklp build of this tree was interrupted: putting its built tree back");
+		ret = uklp_tree_remove(c->tree);
+		if (!ret && rename(c->pristine, c->tree)) {
+			ret = -errno;
+			pr_err("cannot rename %s to %s: %s", c->pristine, c->tree, strerror(-ret));
+		}
+		if (ret)
+			goto out;
+	}
+	c->hit = !stat(done, &sb) && !stat(c->tree, &sb);
+	if (!c->hit) {
+		/* a build that did not finish: start again */
+		ret = uklp_tree_remove(c->dir);
+		if (!ret && mkdir(c->dir, 0755)) {
+			ret = -errno;
+			pr_err("cannot create %s: %s", c->dir, strerror(-ret));
+		}
+	}
+out:
+	free(root);
+	free(build);
+	free(lock);
+	free(done);
+	if (ret)
+		uklp_cache_close(c);
+	return ret;
+}
+
+int uklp_cache_mark_done(struct uklp_cache *c, const char *source)
+{
+	char *done = sub(c->dir, "done");
+	FILE *f = done ? fopen(done, "we") : NULL;
+	int ret = 0;
+
+	if (!f) {
+		ret = done ? -errno : -ENOMEM;
+		pr_err("cannot write %s: %s", done ? done : c->dir, strerror(-ret));
+		free(done);
+		return ret;
+	}
+	fprintf(f, "source %s\ntime %ld\n", source, (long)time(NULL));
+	if (fclose(f)) {
+		ret = -errno;
+		pr_err("cannot write %s: %s", done, strerror(-ret));
+	}
+	free(done);
+	return ret;
+}
+
+void uklp_cache_close(struct uklp_cache *c)
+{
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	free(c->dir);
+	free(c->tree);
+	free(c->pristine);
+	free(c->log);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->lock_fd = -1;
+}

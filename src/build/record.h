@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The log the compiler wrapper (uklp-cc) writes and `uklp build` reads:
+ * one line per command that produced a file, appended by each wrapper
+ * process with a single write() under flock(), so parallel compilers
+ * never interleave.
+ *
+ *   KIND \t CWD \t OUTPUT \t N \t IN_1 ... \t IN_N \t ARG_0 ... \t ARG_M \n
+ *
+ * KIND   "cc" (a compile to an object: IN_1 is the source), "link" (the
+ *        compiler linking: the inputs are the objects, archives and
+ *        shared objects it was given, -lNAME resolved in the -L
+ *        directories), "ar" (an archive created or updated: the members).
+ * Paths are absolute (made so with CWD).  ARG_0.. is the command the
+ * wrapper ran: the real program's path, the build's words, its flags.
+ * Every field escapes backslash, tab and newline as \\ \t \n.
+ *
+ * The environment that tells the wrapper what to do:
+ */
+#ifndef UKLP_BUILD_RECORD_H
+#define UKLP_BUILD_RECORD_H
+
+#define UKLP_CC_ENV_LOG		"UKLP_CC_LOG"		/* the log to append to */
+#define UKLP_CC_ENV_WRAPDIR	"UKLP_CC_WRAPDIR"	/* its own PATH directory, skipped */
+/* Flags added to every compile: one section per function and per
+ * variable, so that the differ can compare and take functions one by one
+ * (as kpatch-build and klp-build do). */
+#define UKLP_CC_FLAGS		{ "-ffunction-sections", "-fdata-sections" }
+/* Part of the cache key: change it when the wrapper's behaviour changes. */
+#define UKLP_CC_VERSION		"uklp-cc 1 -ffunction-sections -fdata-sections"
+
+#endif

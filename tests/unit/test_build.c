@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the pieces of `uklp build` that need no compiler: the fix
+ * applier and its #line directives, the wrapper's log records, path
+ * cleaning, the relocation masks of the check against the
+ * target, and the tree walk that leaves build outputs out.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include <elf.h>
+
+#include "build/internal.h"
+#include "fixture_stderr.h"
+#include "fixture_util.h"
+
+static char *apply(const char *old, const char *diff, bool dirs)
+{
+	char *out = NULL;
+
+	assert_int_equal(uklp_fix_apply_text(old, diff, dirs, &out), 0);
+	return out;
+}
+
+static void test_fix_insert_keeps_lines(void **state)
+{
+	const char *old = "a\nb\nc\nd\ne\nf\n";
+	const char *diff =
+		"@@ -2,2 +2,4 @@\n"
+		" b\n"
+		"+new1\n"
+		"+new2\n"
+		" c\n";
+	char *out;
+
+	(void)state;
+	out = apply(old, diff, false);
+	assert_string_equal(out, "a\nb\nnew1\nnew2\nc\nd\ne\nf\n");
+	free(out);
+	/* c was line 3: it gets it back, and what follows keeps its own */
+	out = apply(old, diff, true);
+	assert_string_equal(out, "a\nb\nnew1\nnew2\n#line 3\nc\nd\ne\nf\n");
+	free(out);
+}
+
+static void test_fix_delete_and_replace(void **state)
+{
+	const char *old = "1\n2\n3\n4\n5\n6\n7\n";
+	/* delete line 2, replace line 5 by two lines */
+	const char *diff =
+		"@@ -1,3 +1,2 @@\n"
+		" 1\n"
+		"-2\n"
+		" 3\n"
+		"@@ -4,3 +3,4 @@\n"
+		" 4\n"
+		"-5\n"
+		"+five\n"
+		"+FIVE\n"
+		" 6\n";
+	char *out = apply(old, diff, true);
+
+	(void)state;
+	assert_string_equal(out, "1\n#line 3\n3\n4\nfive\nFIVE\n#line 6\n6\n7\n");
+	free(out);
+}
+
+static void test_fix_same_count_no_directive(void **state)
+{
+	const char *diff = "@@ -2 +2 @@\n-x\n+y\n";
+	char *out = apply("w\nx\nz\n", diff, true);
+
+	(void)state;
+	assert_string_equal(out, "w\ny\nz\n");
+	free(out);
+}
+
+static void test_fix_offset(void **state)
+{
+	/* the hunk says line 2, the text is at line 4 (patch's "offset") */
+	const char *diff = "@@ -2,2 +2,3 @@\n b\n+ins\n c\n";
+	char *out = apply("x\ny\na\nb\nc\nd\n", diff, true);
+
+	(void)state;
+	assert_string_equal(out, "x\ny\na\nb\nins\n#line 5\nc\nd\n");
+	free(out);
+}
+
+static void test_fix_no_fuzz(void **state)
+{
+	char *out = NULL;
+
+	(void)state;
+	assert_int_equal(uklp_fix_apply_text("a\nb\nc\n", "@@ -1,2 +1,2 @@\n a\n-B\n+X\n", true, &out),
+			 -EINVAL);
+	assert_null(out);
+}
+
+static void test_fix_directive_placement(void **state)
+{
+	/* after the hunk: a line inside a block comment and a macro
+	 * continuation: the directive waits for the first safe line */
+	const char *old = "/* c1\nint a;\nc2 */\nint b;\n";
+	const char *diff = "@@ -1,2 +1,3 @@\n /* c1\n+added\n int a;\n";
+	char *out = apply(old, diff, true);
+
+	(void)state;
+	assert_string_equal(out, "/* c1\nadded\nint a;\nc2 */\n#line 4\nint b;\n");
+	free(out);
+	old = "int a;\n#define M \\\n  1\nint b;\n";
+	diff = "@@ -1,2 +1,3 @@\n-int a;\n+int a; int c;\n+int d;\n #define M \\\n";
+	out = apply(old, diff, true);
+	assert_string_equal(out, "int a; int c;\nint d;\n#line 2\n#define M \\\n  1\nint b;\n");
+	free(out);
+	/* a directive would land after a continued line: it waits */
+	old = "#define N \\\n  2\nint x;\n";
+	diff = "@@ -1,2 +1,3 @@\n-#define N \\\n+#define N 3 + \\\n+  0 + \\\n   2\n";
+	out = apply(old, diff, true);
+	assert_string_equal(out, "#define N 3 + \\\n  0 + \\\n  2\n#line 3\nint x;\n");
+	free(out);
+}
+
+static void test_fix_no_newline(void **state)
+{
+	const char *diff = "@@ -1,2 +1,3 @@\n a\n-b\n\\ No newline at end of file\n+b\n+c\n\\ No newline at end of file\n";
+	char *out = apply("a\nb", diff, false);
+
+	(void)state;
+	assert_string_equal(out, "a\nb\nc");
+	free(out);
+}
+
+static void test_fix_tree(void **state)
+{
+	struct fixture_dir d;
+	struct uklp_fix fx;
+	char p[1024], diffp[512];
+	const char *patches[1] = { diffp };
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(fixture_dir_create(&d), 0);
+	snprintf(p, sizeof(p), "mkdir -p %s/tree/src && printf 'a\\nb\\nc\\n' > %s/tree/src/x.c",
+		 d.path, d.path);
+	assert_int_equal(system(p), 0);
+	snprintf(diffp, sizeof(diffp), "%s/fix.patch", d.path);
+	f = fopen(diffp, "w");
+	assert_non_null(f);
+	fputs("diff --git a/src/x.c b/src/x.c\n--- a/src/x.c\n+++ b/src/x.c\n"
+	      "@@ -1,2 +1,3 @@\n a\n+a2\n b\n"
+	      "--- /dev/null\n+++ b/src/new.c\n@@ -0,0 +1 @@\n+int n;\n", f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/tree", d.path);
+	assert_int_equal(uklp_fix_apply(p, patches, 1, &fx), 0);
+	assert_int_equal(fx.strip, 1);
+	assert_int_equal(fx.n, 2);
+	assert_string_equal(fx.files[0].path, "src/x.c");
+	assert_true(fx.files[1].created);
+	uklp_fix_free(&fx);
+	snprintf(p, sizeof(p), "test \"$(cat %s/tree/src/x.c)\" = \"$(printf 'a\\na2\\n#line 2\\nb\\nc')\" && test -f %s/tree/src/new.c",
+		 d.path, d.path);
+	assert_int_equal(system(p), 0);
+	/* applied again: the context is gone (a2 sits between a and b) */
+	snprintf(p, sizeof(p), "%s/tree", d.path);
+	assert_int_equal(uklp_fix_apply(p, patches, 1, &fx), -EINVAL);
+	fixture_dir_remove(&d);
+}
+
+static void test_record(void **state)
+{
+	char line[] = "link\t/w\t/w/sub/../prog\t2\t/w/./a.o\t/w/lib.a\t/usr/bin/cc\t-o\tprog\\twith\\\\tab";
+	char bad[] = "cc\t/w\t/w/a.o\t2\t/w/a.c";
+	struct uklp_rec r;
+
+	(void)state;
+	assert_int_equal(uklp_rec_parse(line, &r), 0);
+	assert_int_equal(r.kind, UKLP_REC_LINK);
+	assert_string_equal(r.output, "/w/prog");
+	assert_int_equal(r.nin, 2);
+	assert_string_equal(r.in[0], "/w/a.o");
+	assert_int_equal(r.nargv, 3);
+	assert_string_equal(r.argv[2], "prog\twith\\tab");
+	uklp_rec_free(&r);
+	assert_int_equal(uklp_rec_parse(bad, &r), -EINVAL);
+}
+
+static void test_path_clean(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "/a/./b//c/../d", "/a/b/d" }, { "/..", "/" }, { "a/../..", ".." },
+		{ "./x", "x" }, { "/a/b/../../..", "/" }, { "../../x/./y", "../../x/y" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64];
+
+		snprintf(buf, sizeof(buf), "%s", cases[i][0]);
+		uklp_path_clean(buf);
+		assert_string_equal(buf, cases[i][1]);
+	}
+}
+
+static void test_tree_outputs(void **state)
+{
+	struct fixture_dir d;
+	struct uklp_tree_stats st;
+	struct uklp_sha256 c;
+	uint8_t h1[32], h2[32];
+	char cmd[2048], src[512], dst[512];
+
+	(void)state;
+	assert_int_equal(fixture_dir_create(&d), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && mkdir -p t/sub t/.git && echo 'int x;' > t/sub/a.c && echo hi > t/README && "
+		 "echo ref > t/.git/HEAD && ln -s README t/link && chmod 755 t/README", d.path);
+	assert_int_equal(system(cmd), 0);
+	snprintf(src, sizeof(src), "%s/t", d.path);
+	uklp_sha256_init(&c);
+	assert_int_equal(uklp_tree_hash(src, &c, &st), 0);
+	uklp_sha256_final(&c, h1);
+	assert_int_equal(st.sources, 1);
+	/* a build in the tree (objects, programs, archives) and a commit
+	 * change nothing of what is copied, so not the key */
+	snprintf(cmd, sizeof(cmd), "cd %s/t && cc -c sub/a.c -o sub/a.o && ar rcs sub/liba.a sub/a.o && "
+		 "echo other > .git/HEAD", d.path);
+	assert_int_equal(system(cmd), 0);
+	assert_true(uklp_tree_is_output(strcat(strcpy(dst, src), "/sub/a.o")));
+	uklp_sha256_init(&c);
+	assert_int_equal(uklp_tree_hash(src, &c, &st), 0);
+	uklp_sha256_final(&c, h2);
+	assert_memory_equal(h1, h2, sizeof(h1));
+	assert_int_equal(st.skipped, 2);
+	snprintf(dst, sizeof(dst), "%s/copy", d.path);
+	assert_int_equal(uklp_tree_copy(src, dst, true), 0);
+	snprintf(cmd, sizeof(cmd), "cd %s && test -f copy/sub/a.c && ! test -e copy/sub/a.o && "
+		 "! test -e copy/.git && test -L copy/link && test -x copy/README && "
+		 "test $(stat -c %%Y t/sub/a.c) = $(stat -c %%Y copy/sub/a.c)", d.path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(uklp_tree_remove(dst), 0);
+	assert_int_equal(uklp_tree_remove(dst), 0);
+	fixture_dir_remove(&d);
+}
+
+/* The check against the target: a program whose function reads a global
+ * through the GOT in its object (-fPIC: R_X86_64_REX_GOTPCRELX), which the
+ * linker relaxes into a lea: masked, it matches; an object of another
+ * source does not, and the message names the function. */
+static void test_verify(void **state)
+{
+	struct fixture_dir d;
+	struct uklp_build_target t = { 0 };
+	struct uklp_verify *v;
+	char cmd[2048], obj[512], other[512], prog[512];
+	const char *inputs[1] = { obj };
+	struct stderr_capture cap;
+
+	(void)state;
+	assert_int_equal(fixture_dir_create(&d), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && printf 'extern int g;\nint get(void){return g;}\nint twice(int x){return x+7;}\n' > a.c && "
+		 "printf 'extern int g;\nint get(void){return g;}\nint twice(int x){return x+9;}\n' > b.c && "
+		 "printf 'int g = 5;\nint get(void);\nint main(void){return get();}\n' > m.c && "
+		 "cc -O2 -fPIC -ffunction-sections -c a.c && cc -O2 -fPIC -ffunction-sections -c b.c && "
+		 "cc -O2 -c m.c && cc -o p m.o a.o && readelf -rW a.o | grep -q REX_GOTPCRELX", d.path);
+	assert_int_equal(system(cmd), 0);
+	snprintf(obj, sizeof(obj), "%s/a.o", d.path);
+	snprintf(other, sizeof(other), "%s/b.o", d.path);
+	snprintf(prog, sizeof(prog), "%s/p", d.path);
+	t.path = t.file = prog;
+	t.name = "vmlinux";
+	assert_int_equal(uklp_verify_open(&t, inputs, 1, &v), 0);
+	assert_int_equal(uklp_verify_object(v, obj, "a.c"), 0);
+	assert_int_equal(uklp_verify_count(v), 2);
+	assert_int_equal(stderr_capture_begin(&cap), 0);
+	assert_int_equal(uklp_verify_object(v, other, "b.c"), -EINVAL);
+	assert_non_null(strstr(stderr_capture_end(&cap), "function 'twice' (b.c) differs at offset 0x"));
+	uklp_verify_close(v);
+	fixture_dir_remove(&d);
+}
+
+static void test_mask_ranges(void **state)
+{
+	int lo, hi;
+
+	(void)state;
+	uklp_reloc_mask_range(R_X86_64_PLT32, &lo, &hi);
+	assert_true(lo == 0 && hi == 4);
+	uklp_reloc_mask_range(R_X86_64_64, &lo, &hi);
+	assert_true(lo == 0 && hi == 8);
+	uklp_reloc_mask_range(42 /* R_X86_64_REX_GOTPCRELX */, &lo, &hi);
+	assert_true(lo == -3 && hi == 4);
+	uklp_reloc_mask_range(41 /* R_X86_64_GOTPCRELX */, &lo, &hi);
+	assert_true(lo == -2 && hi == 4);
+	uklp_reloc_mask_range(R_X86_64_TLSGD, &lo, &hi);
+	assert_true(lo == -4 && hi == 12);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fix_insert_keeps_lines),
+		cmocka_unit_test(test_fix_delete_and_replace),
+		cmocka_unit_test(test_fix_same_count_no_directive),
+		cmocka_unit_test(test_fix_offset),
+		cmocka_unit_test(test_fix_no_fuzz),
+		cmocka_unit_test(test_fix_directive_placement),
+		cmocka_unit_test(test_fix_no_newline),
+		cmocka_unit_test(test_fix_tree),
+		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_path_clean),
+		cmocka_unit_test(test_tree_outputs),
+		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_mask_ranges),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
