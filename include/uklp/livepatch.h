@@ -118,6 +118,42 @@ struct klp_patch {
 };
 
 /*
+ * Shadow variables: data that a patch attaches to an object of the program
+ * (any address, the "parent") under a number of its choosing, the id, as
+ * the kernel's livepatch does (Documentation/livepatch/shadow-vars.rst).
+ * They belong to the uklp runtime in the process, not to the patch that
+ * made them: they outlive it, and a later patch sees them.  The kernel's
+ * gfp_t argument is gone; everything else is the same:
+ *
+ *  - klp_shadow_get(obj, id): the data of <obj, id>, or NULL.
+ *  - klp_shadow_alloc(obj, id, size, ctor, ctor_data): a new variable of
+ *    size bytes, zeroed, then passed to ctor (if not NULL); NULL, with a
+ *    warning on stderr, if <obj, id> exists already; NULL if ctor fails
+ *    (returns non-zero) or memory runs out.
+ *  - klp_shadow_get_or_alloc(...): the existing one, or a new one as
+ *    above; of several threads racing, one makes it, all get it.
+ *  - klp_shadow_free(obj, id, dtor): detach <obj, id>, call dtor (if not
+ *    NULL) with its data, free it.
+ *  - klp_shadow_free_all(id, dtor): the same for every <*, id>.
+ *
+ * All are thread-safe; klp_shadow_get takes no lock.  ctor runs only for
+ * a variable that is really added, and ctor and dtor run with the
+ * variable's part of the table locked, as the kernel runs them under its
+ * spinlock: they must not call the klp_shadow_* functions that change the
+ * table (those refuse, with a message, instead of deadlocking).
+ */
+typedef int (*klp_shadow_ctor_t)(void *obj, void *shadow_data, void *ctor_data);
+typedef void (*klp_shadow_dtor_t)(void *obj, void *shadow_data);
+
+void *klp_shadow_get(void *obj, unsigned long id);
+void *klp_shadow_alloc(void *obj, unsigned long id, size_t size,
+		       klp_shadow_ctor_t ctor, void *ctor_data);
+void *klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
+			      klp_shadow_ctor_t ctor, void *ctor_data);
+void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor);
+void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor);
+
+/*
  * The descriptor uklp looks for: one per patch object, in its own
  * section so the loader finds it without knowing any symbol name.
  */

@@ -14,7 +14,9 @@
  *      as they are now (the session's scratch area included) and relocate
  *      the image for it, which resolves every symbol;
  *   4. only now that the patch is known to load, bring in the runtime
- *      (and so the registry) if the process has none;
+ *      (and so the registry) if the process has none; a patch that calls
+ *      the runtime (klp_shadow_*, klp_get_*state) brings it in at the end
+ *      of 2 instead, for 3 to resolve those calls (docs/design/runtime.md);
  *   5. map the image with MAP_FIXED_NOREPLACE; if something took the
  *      place meanwhile (the runtime, the process itself), place again
  *      from fresh maps and relocate for the new base, a few times; then
@@ -35,6 +37,7 @@
 #include "core/buildid.h"
 #include "core/core.h"
 #include "core/patch.h"
+#include "core/rtapi.h"
 #include "core/split.h"
 #include "elf/elf.h"
 #include "loader/loader.h"
@@ -543,6 +546,9 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	ret = resolve_funcs(&l);
 	if (!ret)
 		ret = uklp_registry_runtime_check(&l.s);
+	/* Calls of klp_shadow_* and klp_get_*state resolve to the runtime. */
+	if (!ret && uklp_patch_calls_runtime(l.elf))
+		ret = uklp_registry_ensure_runtime(&l.s);
 	if (ret)
 		goto out;
 
