@@ -93,7 +93,15 @@ struct klp_object {
 };
 
 /**
- * struct klp_state - a system state a patch introduces (reserved)
+ * struct klp_state - a change to the program's state that a patch makes
+ * @id:		non-zero number naming the change (chosen by the authors of
+ *		the patches that make it)
+ * @version:	which variant of the change this patch understands; a patch
+ *		whose version of an installed state is lower is refused
+ * @data:	the patch's own, for whatever the change needs to keep
+ *
+ * See klp_get_state() and klp_get_prev_state() below, and the kernel's
+ * Documentation/livepatch/system-state.rst for the intended use.
  */
 struct klp_state {
 	unsigned long id;
@@ -104,7 +112,8 @@ struct klp_state {
 /**
  * struct klp_patch - the patch
  * @objs:	objects to patch, ended by an all-zero entry
- * @states:	reserved: system states (refused when set)
+ * @states:	system states the patch makes or keeps, ended by an entry
+ *		whose id is 0; NULL for none
  * @replace:	reserved: atomic replace (refused when set)
  */
 struct klp_patch {
@@ -152,6 +161,25 @@ void *klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
 			      klp_shadow_ctor_t ctor, void *ctor_data);
 void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor);
 void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor);
+
+/*
+ * System states (Documentation/livepatch/system-state.rst):
+ *
+ *  - klp_get_state(patch, id): the entry of patch->states with that id,
+ *    or NULL.
+ *  - klp_get_prev_state(id): the entry with that id of the newest enabled
+ *    patch loaded before the calling one, or NULL: the state an older
+ *    patch made, for the caller to take over.  "The calling one" is the
+ *    patch whose code calls (a callback or a function of the patch); when
+ *    that patch is not in the list (its pre_patch callback runs before it
+ *    is linked) every enabled patch counts as older.
+ *
+ * uklp refuses to load a patch that would break an installed state: one
+ * that carries an installed state at a lower version, or a replacing
+ * patch (.replace) that does not carry every installed state.
+ */
+struct klp_state *klp_get_state(struct klp_patch *patch, unsigned long id);
+struct klp_state *klp_get_prev_state(unsigned long id);
 
 /*
  * The descriptor uklp looks for: one per patch object, in its own
