@@ -114,6 +114,20 @@ load_row() {
 		"$(calc "$first / 1000" 1)" "$(calc "$later / 1000" 1)"
 }
 
+# klp_shadow_get with 1,000,000 live shadow variables (shadowbench.c): one
+# thread, then 8 threads, whose fair share of the cores is cores/8 each: a
+# call should then take at most 8/cores times as long as alone.
+shadow_row() {
+	local one per all fair
+	read -r one per all < <(out/shadowbench ../lib/uklp/libuklp-rt.so $RUNS) || true
+	[ -n "${all:-}" ] || { echo "bench: shadowbench failed" >&2; exit 1; }
+	fair=$(calc "$one * 8 / $(nproc)" 1)
+	printf "| klp_shadow_get, 1M vars     | %8.1f ns |             |         | < 100 ns |\n" "$one"
+	printf "| same, 8 threads, per thread | %8.1f ns | %8.1f ns | %6sx | <= 1x    |\n" \
+		"$per" "$fair" "$(calc "$per / $fair")"
+	printf "| same, 8 threads, all calls  | %8.1f ns |             |         |          |\n" "$all"
+}
+
 echo "uklp benchmarks: medians of $RUNS runs on $(nproc) cores"
 echo
 echo "| benchmark                   | uklp        | baseline    | ratio   | goal     |"
@@ -123,6 +137,8 @@ pause_row 64
 call_row
 echo "|                             | first load  | later load  |         |          |"
 load_row
+echo "|                             |             | 1 thread x 8/cores |  |          |"
+shadow_row
 if [ -x convert.sh ]; then
 	echo
 	./convert.sh || exit 1
