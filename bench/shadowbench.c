@@ -5,11 +5,16 @@
  * process), one variable is attached to each of 1,000,000 64-byte objects,
  * and each thread looks them up in its own random order.
  *
- * Prints one line: the median over ROUNDS rounds of the ns per call of
- * one thread alone, then with 8 threads (rounds of each in turns) the median ns per call as each
- * thread sees it (wall time of its round / its calls) and the ns per call
- * of all of them together (wall time / all calls).  Every lookup is
- * checked: a wrong answer stops the bench.
+ * Prints one line, medians over ROUNDS rounds (rounds of one thread and of
+ * 8 in turns), in ns per call:
+ *	1 thread: wall time, CPU time of the thread
+ *	8 threads: wall time of a thread's round, CPU time of the thread,
+ *		   wall time of the round / all calls
+ * CPU time is what a call costs the thread that makes it, however many
+ * threads share the cores (or whatever else runs on the machine): a lock
+ * or a cache line that threads fight over would show there.  Every
+ * lookup's answer is checked in a warm-up round: a wrong one stops the
+ * bench.
  *
  *	shadowbench RUNTIME [ROUNDS]
  */
@@ -36,14 +41,19 @@ static struct object *objs;
 static uint32_t *order[THREADS];
 static pthread_barrier_t start, stop;
 static int rounds;
-static double thread_ns[THREADS][64];
+static double thread_ns[THREADS][64], thread_cpu[THREADS][64];
 
-static double now(void)
+static double clock_ns(clockid_t c)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(c, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static double now(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static int cmp(const void *a, const void *b)
@@ -62,10 +72,10 @@ static double median(double *v, int n)
 /* One round of one thread: CALLS lookups in its order; ns per call.  The
  * timed rounds do not read the variables (that would time the program's
  * own cache misses too): the warm-up round checks their contents. */
-static double round_of(int t, int check)
+static double round_of(int t, int check, double *cpu)
 {
 	const uint32_t *o = order[t];
-	double t0 = now();
+	double c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID), t0 = now();
 
 	for (unsigned long i = 0; i < CALLS; i++) {
 		uint32_t k = o[i];
@@ -76,6 +86,7 @@ static double round_of(int t, int check)
 			exit(1);
 		}
 	}
+	*cpu = (clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0) / CALLS;
 	return (now() - t0) / CALLS;
 }
 
@@ -85,7 +96,7 @@ static void *worker(void *arg)
 
 	for (int r = 0; r < rounds; r++) {
 		pthread_barrier_wait(&start);
-		thread_ns[t][r] = round_of(t, 0);
+		thread_ns[t][r] = round_of(t, 0, &thread_cpu[t][r]);
 		pthread_barrier_wait(&stop);
 	}
 	return NULL;
@@ -94,7 +105,7 @@ static void *worker(void *arg)
 int main(int argc, char **argv)
 {
 	void *(*alloc)(void *, unsigned long, size_t, void *, void *);
-	double one[64], all[64], per[64 * THREADS];
+	double one[64], one_cpu[64], all[64], per[64 * THREADS], per_cpu[64 * THREADS], cpu;
 	pthread_t th[THREADS];
 	uint64_t x = 88172645463325252ull;
 	void *rt;
@@ -136,7 +147,7 @@ int main(int argc, char **argv)
 	}
 
 	for (int t = 0; t < THREADS; t++)
-		round_of(t, 1);	/* warm up, and check every answer */
+		round_of(t, 1, &cpu);	/* warm up, and check every answer */
 
 	/* Rounds of one thread and of all, in turns, so that whatever else
 	 * runs on the machine weighs on both alike. */
@@ -147,7 +158,7 @@ int main(int argc, char **argv)
 	for (int r = 0; r < rounds; r++) {
 		double t0;
 
-		one[r] = round_of(0, 0);	/* the workers wait meanwhile */
+		one[r] = round_of(0, 0, &one_cpu[r]);	/* the workers wait meanwhile */
 		pthread_barrier_wait(&start);
 		t0 = now();
 		pthread_barrier_wait(&stop);
@@ -156,10 +167,13 @@ int main(int argc, char **argv)
 	for (int t = 0; t < THREADS; t++)
 		pthread_join(th[t], NULL);
 	for (int t = 0; t < THREADS; t++)
-		for (int r = 0; r < rounds; r++)
+		for (int r = 0; r < rounds; r++) {
 			per[t * rounds + r] = thread_ns[t][r];
+			per_cpu[t * rounds + r] = thread_cpu[t][r];
+		}
 
-	printf("%.1f %.1f %.1f\n", median(one, rounds), median(per, rounds * THREADS),
+	printf("%.1f %.1f %.1f %.1f %.1f\n", median(one, rounds), median(one_cpu, rounds),
+	       median(per, rounds * THREADS), median(per_cpu, rounds * THREADS),
 	       median(all, rounds));
 	return 0;
 }
