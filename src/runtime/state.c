@@ -48,7 +48,9 @@ static struct klp_state *find_state(uint64_t states, unsigned long id)
 /*
  * The list changes only while every thread is stopped (or inside the
  * dynamic-loader hook, which bumps the generation too): a walk that saw
- * the generation change starts again.
+ * the generation change starts again.  It lies in the hook's range
+ * (UKLP_RT_WALKER), so no transition, and so no unload, happens while a
+ * thread is inside it.
  */
 static UKLP_RT_WALKER struct klp_state *prev_state(unsigned long id, uint64_t caller)
 {
