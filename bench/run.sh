@@ -114,6 +114,26 @@ load_row() {
 		"$(calc "$first / 1000" 1)" "$(calc "$later / 1000" 1)"
 }
 
+# klp_shadow_get with 1,000,000 live shadow variables (shadowbench.c): one
+# thread, then 8.  The goal for 8 threads: no call slower than with one,
+# but for sharing the cores.  So the CPU time a call costs its thread is
+# compared (a contended lock or cache line would raise it, sharing the
+# cores does not), and the wall time a thread sees next to its fair share,
+# the single-thread time times 8/cores (other work on the machine counts
+# there).
+shadow_row() {
+	local one one_cpu per per_cpu all fair
+	read -r one one_cpu per per_cpu all < <(out/shadowbench ../lib/uklp/libuklp-rt.so $RUNS) || true
+	[ -n "${all:-}" ] || { echo "bench: shadowbench failed" >&2; exit 1; }
+	fair=$(calc "$one * 8 / $(nproc)" 1)
+	printf "| klp_shadow_get, 1M vars     | %8.1f ns |             |         | < 100 ns |\n" "$one"
+	printf "| same, 8 thr., CPU per call  | %8.1f ns | %8.1f ns | %6sx | <= 1x    |\n" \
+		"$per_cpu" "$one_cpu" "$(calc "$per_cpu / $one_cpu")"
+	printf "| same, 8 thr., wall / thread | %8.1f ns | %8.1f ns | %6sx |          |\n" \
+		"$per" "$fair" "$(calc "$per / $fair")"
+	printf "| same, 8 thr., all calls     | %8.1f ns |             |         |          |\n" "$all"
+}
+
 echo "uklp benchmarks: medians of $RUNS runs on $(nproc) cores"
 echo
 echo "| benchmark                   | uklp        | baseline    | ratio   | goal     |"
@@ -123,6 +143,8 @@ pause_row 64
 call_row
 echo "|                             | first load  | later load  |         |          |"
 load_row
+echo "|                             | 8 threads   | 1 thread    |         | (wall: 1 thread x 8/cores) |"
+shadow_row
 if [ -x convert.sh ]; then
 	echo
 	./convert.sh || exit 1

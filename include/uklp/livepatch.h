@@ -93,7 +93,15 @@ struct klp_object {
 };
 
 /**
- * struct klp_state - a system state a patch introduces (reserved)
+ * struct klp_state - a change to the program's state that a patch makes
+ * @id:		non-zero number naming the change (chosen by the authors of
+ *		the patches that make it)
+ * @version:	which variant of the change this patch understands; a patch
+ *		whose version of an installed state is lower is refused
+ * @data:	the patch's own, for whatever the change needs to keep
+ *
+ * See klp_get_state() and klp_get_prev_state() below, and the kernel's
+ * Documentation/livepatch/system-state.rst for the intended use.
  */
 struct klp_state {
 	unsigned long id;
@@ -104,7 +112,8 @@ struct klp_state {
 /**
  * struct klp_patch - the patch
  * @objs:	objects to patch, ended by an all-zero entry
- * @states:	reserved: system states (refused when set)
+ * @states:	system states the patch makes or keeps, ended by an entry
+ *		whose id is 0; NULL for none
  * @replace:	reserved: atomic replace (refused when set)
  */
 struct klp_patch {
@@ -116,6 +125,61 @@ struct klp_patch {
 	bool enabled;
 	bool forced;
 };
+
+/*
+ * Shadow variables: data that a patch attaches to an object of the program
+ * (any address, the "parent") under a number of its choosing, the id, as
+ * the kernel's livepatch does (Documentation/livepatch/shadow-vars.rst).
+ * They belong to the uklp runtime in the process, not to the patch that
+ * made them: they outlive it, and a later patch sees them.  The kernel's
+ * gfp_t argument is gone; everything else is the same:
+ *
+ *  - klp_shadow_get(obj, id): the data of <obj, id>, or NULL.
+ *  - klp_shadow_alloc(obj, id, size, ctor, ctor_data): a new variable of
+ *    size bytes, zeroed, then passed to ctor (if not NULL); NULL, with a
+ *    warning on stderr, if <obj, id> exists already; NULL if ctor fails
+ *    (returns non-zero) or memory runs out.
+ *  - klp_shadow_get_or_alloc(...): the existing one, or a new one as
+ *    above; of several threads racing, one makes it, all get it.
+ *  - klp_shadow_free(obj, id, dtor): detach <obj, id>, call dtor (if not
+ *    NULL) with its data, free it.
+ *  - klp_shadow_free_all(id, dtor): the same for every <*, id>.
+ *
+ * All are thread-safe; klp_shadow_get takes no lock.  ctor runs only for
+ * a variable that is really added, and ctor and dtor run with the
+ * variable's part of the table locked, as the kernel runs them under its
+ * spinlock: they must not call the klp_shadow_* functions that change the
+ * table (those refuse, with a message, instead of deadlocking).
+ */
+typedef int (*klp_shadow_ctor_t)(void *obj, void *shadow_data, void *ctor_data);
+typedef void (*klp_shadow_dtor_t)(void *obj, void *shadow_data);
+
+void *klp_shadow_get(void *obj, unsigned long id);
+void *klp_shadow_alloc(void *obj, unsigned long id, size_t size,
+		       klp_shadow_ctor_t ctor, void *ctor_data);
+void *klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
+			      klp_shadow_ctor_t ctor, void *ctor_data);
+void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor);
+void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor);
+
+/*
+ * System states (Documentation/livepatch/system-state.rst):
+ *
+ *  - klp_get_state(patch, id): the entry of patch->states with that id,
+ *    or NULL.
+ *  - klp_get_prev_state(id): the entry with that id of the newest enabled
+ *    patch loaded before the calling one, or NULL: the state an older
+ *    patch made, for the caller to take over.  "The calling one" is the
+ *    patch whose code calls (a callback or a function of the patch); when
+ *    that patch is not in the list (its pre_patch callback runs before it
+ *    is linked) every enabled patch counts as older.
+ *
+ * uklp refuses to load a patch that would break an installed state: one
+ * that carries an installed state at a lower version, or a replacing
+ * patch (.replace) that does not carry every installed state.
+ */
+struct klp_state *klp_get_state(struct klp_patch *patch, unsigned long id);
+struct klp_state *klp_get_prev_state(unsigned long id);
 
 /*
  * The descriptor uklp looks for: one per patch object, in its own

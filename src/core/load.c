@@ -8,13 +8,16 @@
  *      (the functions it replaces) from the object itself: no process
  *      access yet;
  *   2. open the session: check build-ids, look up every function to
- *      replace (object, name, sympos) and prepare its switch, and check
- *      that the runtime could be brought in if the process has none;
+ *      replace (object, name, sympos) and prepare its switch, check
+ *      that the runtime could be brought in if the process has none, and
+ *      that the patch's states fit the installed ones (state.c);
  *   3. choose a place within +-2 GiB of the patched object from the maps
  *      as they are now (the session's scratch area included) and relocate
  *      the image for it, which resolves every symbol;
  *   4. only now that the patch is known to load, bring in the runtime
- *      (and so the registry) if the process has none;
+ *      (and so the registry) if the process has none; a patch that calls
+ *      the runtime (klp_shadow_*, klp_get_*state) brings it in at the end
+ *      of 2 instead, for 3 to resolve those calls (docs/design/runtime.md);
  *   5. map the image with MAP_FIXED_NOREPLACE; if something took the
  *      place meanwhile (the runtime, the process itself), place again
  *      from fresh maps and relocate for the new base, a few times; then
@@ -36,7 +39,9 @@
 #include "core/core.h"
 #include "core/patch.h"
 #include "core/replace.h"
+#include "core/rtapi.h"
 #include "core/split.h"
+#include "core/state.h"
 #include "elf/elf.h"
 #include "loader/loader.h"
 #include "proc/maps.h"
@@ -377,6 +382,7 @@ static int map_image(struct load *l)
 	l->rec->eh_table = img->base + img->eh_table_off;
 	l->rec->eh_count = img->eh_table_count;
 	l->rec->klp_patch = l->info.patch_addr;
+	l->rec->states = l->info.states_addr;
 	l->rec_addr = img->base + img->size;
 	ret = uklp_proc_write(s->proc, img->base, img->buf, img->size);
 	if (ret)
@@ -560,6 +566,11 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	ret = resolve_funcs(&l);
 	if (!ret)
 		ret = uklp_registry_runtime_check(&l.s);
+	if (!ret)
+		ret = uklp_states_check_compatible(&l.s, l.name, &l.info);
+	/* Calls of klp_shadow_* and klp_get_*state resolve to the runtime. */
+	if (!ret && uklp_patch_calls_runtime(l.elf))
+		ret = uklp_registry_ensure_runtime(&l.s);
 	if (ret)
 		goto out;
 

@@ -422,6 +422,50 @@ static int read_objects(struct reader *r, struct loc at, struct uklp_patch_info 
 	}
 }
 
+/*
+ * klp_patch.states: ids and versions, up to the entry whose id is 0 (the
+ * kernel's klp_for_each_state).  The data pointers are the patch's own
+ * business and are not read; id and version are taken as the bytes say.
+ */
+static int read_states(struct reader *r, struct loc at, struct uklp_patch_info *info)
+{
+	struct loc st;
+	bool null;
+	int ret = rd_ptr(r, at, "klp_patch.states", &st, &null);
+
+	if (ret || null)
+		return ret;
+	info->has_states = true;
+	info->states_sec = st.sec->idx;
+	info->states_off = st.off;
+	for (size_t i = 0;; i++, st.off += sizeof(struct klp_state)) {
+		struct uklp_patch_state *n;
+		unsigned long id;
+		unsigned int version;
+		bool end;
+
+		ret = rd_zero(r, field(st, offsetof(struct klp_state, id)), sizeof(id), &end);
+		if (ret == -ERANGE)
+			pr_err("%s: klp_patch.states runs out of the patch (missing the { } end marker?)",
+			       r->e->path);
+		if (ret || end)
+			return ret;
+		if (i >= MAX_ENTRIES)
+			return -E2BIG;
+		ret = rd_bytes(field(st, offsetof(struct klp_state, id)), &id, sizeof(id));
+		if (!ret)
+			ret = rd_bytes(field(st, offsetof(struct klp_state, version)), &version,
+				       sizeof(version));
+		if (ret)
+			return ret;
+		n = realloc(info->states, (info->nstates + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		info->states = n;
+		n[info->nstates++] = (struct uklp_patch_state){ id, version };
+	}
+}
+
 static int read_patch(struct reader *r, struct uklp_patch_info *info)
 {
 	const struct uelf_section *sec = uelf_find_section(r->e, ".uklp.patch");
@@ -456,11 +500,12 @@ static int read_patch(struct reader *r, struct uklp_patch_info *info)
 			      sizeof(((struct klp_patch *)0)->replace), &replace_zero);
 	if (ret)
 		return ret;
-	if (!states_null) {
-		pr_err("%s: klp_patch.states is not supported by this uklp yet", r->e->path);
-		return -ENOTSUP;
-	}
 	info->replace = !replace_zero;
+	if (!states_null) {
+		ret = read_states(r, field(p, offsetof(struct klp_patch, states)), info);
+		if (ret)
+			return ret;
+	}
 	ret = rd_ptr(r, field(p, offsetof(struct klp_patch, objs)), "klp_patch.objs", &objs, &null);
 	if (ret)
 		return ret;
@@ -497,6 +542,8 @@ int uklp_patch_read_info(struct uelf *e, const struct uklp_image *img,
 void uklp_patch_info_locate(struct uklp_patch_info *info, const struct uklp_image *img)
 {
 	info->patch_addr = img->base + img->sec_off[info->patch_sec] + info->patch_off;
+	if (info->has_states)
+		info->states_addr = img->base + img->sec_off[info->states_sec] + info->states_off;
 	for (size_t i = 0; i < info->nfuncs; i++) {
 		struct uklp_patch_func *pf = &info->funcs[i];
 
@@ -511,5 +558,6 @@ void uklp_patch_info_free(struct uklp_patch_info *info)
 		free(info->funcs[i].old_name);
 	}
 	free(info->funcs);
+	free(info->states);
 	memset(info, 0, sizeof(*info));
 }

@@ -25,6 +25,12 @@ struct uklp_patch_func {
 	uint64_t new_addr;	/* in the target, once located */
 };
 
+/* An entry of klp_patch.states. */
+struct uklp_patch_state {
+	unsigned long id;
+	unsigned int version;
+};
+
 struct uklp_patch_info {
 	size_t patch_sec;	/* struct klp_patch: section index, */
 	uint64_t patch_off;	/* offset in it */
@@ -33,6 +39,12 @@ struct uklp_patch_info {
 	size_t nfuncs;
 	size_t nobjs;
 	bool replace;		/* klp_patch.replace: atomic replace */
+	struct uklp_patch_state *states;	/* klp_patch.states, id 0 excluded */
+	size_t nstates;
+	bool has_states;	/* states is not NULL: its section index, */
+	size_t states_sec;
+	uint64_t states_off;	/* offset in it, */
+	uint64_t states_addr;	/* and address in the target, once located */
 };
 
 /* A relocatable x86-64 object with a KLP_PATCH() descriptor. */

@@ -162,6 +162,55 @@ static void test_nopic(void **state)
 	check_good("good-nopic", "-fno-pic -mcmodel=small");
 }
 
+/* klp_patch.states: ids and versions up to the entry whose id is 0 (a
+ * version or data there does not matter), and where the array is. */
+static void test_states(void **state)
+{
+	static const char src[] =
+		"#include <uklp/livepatch.h>\n"
+		"static int f(int x) { return x; }\n"
+		"static int data;\n"
+		"struct klp_state the_states[] = {\n"
+		"	{ .id = 1, .version = 3, },\n"
+		"	{ .id = 0x1234, .version = 1, .data = &data, },\n"
+		"	{ .id = 0, .version = 7, },\n"
+		"	{ .id = 5, .version = 5, },\n"
+		"};\n"
+		"static struct klp_func fs[] = { { .old_name = \"a\", .new_func = f, }, { } };\n"
+		"static struct klp_object os[] = { { .funcs = fs, }, { } };\n"
+		"static struct klp_patch p = { .objs = os, .states = the_states, };\n"
+		"KLP_PATCH(p);\n";
+	struct uklp_resolver r = { .resolve_export = no_export };
+	struct parsed p;
+	uint64_t a;
+
+	(void)state;
+	parse("states", src, "-fPIC", &p);
+	assert_int_equal(p.ret, 0);
+	assert_true(p.info.has_states);
+	assert_int_equal(p.info.nstates, 2);
+	assert_int_equal(p.info.states[0].id, 1);
+	assert_int_equal(p.info.states[0].version, 3);
+	assert_int_equal(p.info.states[1].id, 0x1234);
+	assert_int_equal(p.info.states[1].version, 1);
+	assert_false(p.info.replace);
+	assert_int_equal(uklp_image_relocate(p.img, 0x7f0000200000ULL, &r), 0);
+	uklp_patch_info_locate(&p.info, p.img);
+	assert_int_equal(uklp_image_symbol(p.img, "the_states", &a, NULL), 0);
+	assert_int_equal(p.info.states_addr, a);
+	parsed_free(&p);
+
+	/* No states: nothing to locate. */
+	parse("nostates", good_src, "-fPIC", &p);
+	assert_int_equal(p.ret, 0);
+	assert_false(p.info.has_states);
+	assert_int_equal(p.info.nstates, 0);
+	assert_int_equal(uklp_image_relocate(p.img, 0x7f0000200000ULL, &r), 0);
+	uklp_patch_info_locate(&p.info, p.img);
+	assert_int_equal(p.info.states_addr, 0);
+	parsed_free(&p);
+}
+
 /* name, source tail (after the include), message, error */
 struct bad {
 	const char *name, *src, *msg;
@@ -176,13 +225,20 @@ static const struct bad bads[] = {
 	  "static struct klp_object os[] = { { .funcs = fs, .callbacks = { .pre_patch = pre, }, }, { } };\n"
 	  "static struct klp_patch p = { .objs = os, };\nKLP_PATCH(p);\n",
 	  "callbacks of object 'vmlinux' are not supported", -ENOTSUP },
-	{ "states",
+	{ "statesnoend",
 	  "static int f(int x) { return x; }\n"
-	  "static struct klp_state st[] = { { .id = 1, }, { } };\n"
+	  "__attribute__((section(\".data.st\"))) static struct klp_state st[] = { { .id = 1, .version = 1, } };\n"
 	  "static struct klp_func fs[] = { { .old_name = \"a\", .new_func = f, }, { } };\n"
 	  "static struct klp_object os[] = { { .funcs = fs, }, { } };\n"
 	  "static struct klp_patch p = { .objs = os, .states = st, };\nKLP_PATCH(p);\n",
-	  "klp_patch.states is not supported", -ENOTSUP },
+	  "klp_patch.states runs out of the patch", -ERANGE },
+	{ "statesout",
+	  "static int f(int x) { return x; }\n"
+	  "extern struct klp_state st[];\n"
+	  "static struct klp_func fs[] = { { .old_name = \"a\", .new_func = f, }, { } };\n"
+	  "static struct klp_object os[] = { { .funcs = fs, }, { } };\n"
+	  "static struct klp_patch p = { .objs = os, .states = st, };\nKLP_PATCH(p);\n",
+	  "klp_patch.states points outside the patch (to 'st')", -EINVAL },
 	{ "noend",
 	  "static int f(int x) { return x; }\n"
 	  "__attribute__((section(\".data.fs\"))) static struct klp_func fs[] = { { .old_name = \"a\", .new_func = f, } };\n"
@@ -263,6 +319,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pic),
 		cmocka_unit_test(test_nopic),
+		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_replace),
 	};
