@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "core/core.h"
+#include "klp/funcstack.h"
 
 static const char *state_name(uint32_t st)
 {
@@ -29,6 +30,8 @@ static const char *state_name(uint32_t st)
 		return "enabled";
 	case UKLP_RT_DISABLED:
 		return "disabled";
+	case UKLP_RT_REPLACED:
+		return "replaced";
 	default:
 		return "unknown";
 	}
@@ -64,7 +67,7 @@ static const char *running(const struct uklp_session *s, const struct uklp_rt_fu
 	for (size_t k = 0; k < s->nrecs; k++) {
 		const struct uklp_rt_patch *p = s->recs[k].p;
 
-		if (p->state == UKLP_RT_DISABLED)
+		if (!klp_rec_on_stack(p))
 			continue;
 		for (uint32_t j = 0; j < p->nfuncs; j++)
 			if (p->funcs[j].old_addr == f->old_addr && p->funcs[j].old_addr)
@@ -79,7 +82,7 @@ static size_t stack_place(const struct uklp_session *s, size_t i)
 	size_t n = 0;
 
 	for (size_t k = 0; k <= i; k++)
-		n += s->recs[k].p->state != UKLP_RT_DISABLED;
+		n += klp_rec_on_stack(s->recs[k].p);
 	return n;
 }
 
@@ -110,7 +113,7 @@ static void json_patch(const struct uklp_session *s, size_t i, FILE *f)
 		state_name(p->state), p->state == UKLP_RT_ENABLED ? "true" : "false",
 		p->state == UKLP_RT_LOADING ? "true" : "false", p->forced ? "true" : "false",
 		p->replace ? "true" : "false",
-		p->state == UKLP_RT_DISABLED ? (size_t)0 : stack_place(s, i));
+		klp_rec_on_stack(p) ? stack_place(s, i) : (size_t)0);
 	json_str(f, p->path);
 	fprintf(f, ", \"loaded_at\": %llu, \"base\": \"0x%llx\", \"size\": %llu, \"objects\": [",
 		(unsigned long long)p->loaded_at, (unsigned long long)p->base,
@@ -161,7 +164,7 @@ static void text_patch(const struct uklp_session *s, size_t i, bool detail, FILE
 		p->state == UKLP_RT_DISABLED ? ", code kept mapped: a thread may still run it" : "",
 		p->path, when);
 	if (detail) {
-		if (p->state != UKLP_RT_DISABLED)
+		if (klp_rec_on_stack(p))
 			fprintf(f, "  stack: %zu of %zu\n", stack_place(s, i),
 				stack_place(s, s->nrecs - 1));
 		fprintf(f, "  image: 0x%llx, %llu bytes\n", (unsigned long long)p->base,

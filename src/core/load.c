@@ -478,7 +478,7 @@ static int apply(struct uklp_session *s, void *ctx)
 	}
 	uklp_test_stall("switched");
 	if (l->info.replace) {
-		ret = uklp_replace_apply(s, &l->replace, l->rec_addr);
+		ret = uklp_replace_apply(s, &l->replace);
 		if (ret)
 			goto rollback;
 	}
@@ -609,7 +609,7 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 		goto out;
 	}
 	if (l.info.replace)
-		uklp_replace_release(&l.s, &l.replace);
+		uklp_replace_release(&l.s, &l.replace, l.rec_addr);
 	pr_info("process %d: patch '%s' loaded: %zu function%s switched%s", opts->pid,
 		l.name, l.info.nfuncs, l.info.nfuncs == 1 ? "" : "s",
 		l.info.replace ? " (atomic replace)" : "");

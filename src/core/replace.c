@@ -12,9 +12,12 @@
  *    images go away), nor stand on a nop's switch bytes: their ranges join
  *    the transition's.
  *  - With the threads stopped, after the new switches, the nops are
- *    restored and the older records leave the registry list in one
- *    rewrite; once the threads run again, their unwind tables are taken
- *    back and their memory is unmapped.
+ *    restored and the older records are marked UKLP_RT_REPLACED: off the
+ *    func stack, but still listed with their states, which the new
+ *    patch's post_patch may take over (klp_get_prev_state), as in the
+ *    kernel.  Then, in one more short stop, they leave the list in one
+ *    rewrite, and their unwind tables are taken back and their memory
+ *    is unmapped.
  *
  * Only the new patch's callbacks run (callbacks.rst); shadow variables
  * belong to the runtime and outlive the patches that made them.  A patch
@@ -23,6 +26,7 @@
  * can no longer be in it.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,18 +142,32 @@ static const struct uklp_rt_func *top(struct uklp_session *s, uint64_t old_addr)
 	return uklp_func_below(s, &s->recs[s->nrecs], old_addr);
 }
 
-int uklp_replace_apply(struct uklp_session *s, struct uklp_replace *rp, uint64_t new_rec)
+static int set_state(struct uklp_session *s, struct uklp_rec *r, uint32_t state)
 {
-	size_t done;
+	r->p->state = state;
+	return uklp_proc_write(s->proc, r->addr + offsetof(struct uklp_rt_patch, state),
+			       &state, sizeof(state));
+}
+
+int uklp_replace_apply(struct uklp_session *s, struct uklp_replace *rp)
+{
+	size_t done, marked = 0;
 	int ret = 0;
 
 	for (done = 0; done < rp->nnops && !ret; done++)
 		ret = uklp_switch_restore(s, rp->nops[done]);
-	if (!ret)
-		ret = uklp_registry_relink(s, rp->drop, new_rec);
+	for (size_t i = 0; i < s->nrecs && !ret; i++) {
+		if (!rp->drop[i])
+			continue;
+		ret = set_state(s, &s->recs[i], UKLP_RT_REPLACED);
+		marked = i + 1;
+	}
 	if (!ret)
 		return 0;
-	/* Put the older patches' switches back, as they were. */
+	/* Put the older patches back, as they were. */
+	for (size_t i = 0; i < marked; i++)
+		if (rp->drop[i])
+			set_state(s, &s->recs[i], UKLP_RT_ENABLED);
 	while (done-- > 0) {
 		const struct uklp_rt_func *f = top(s, rp->nops[done]->old_addr);
 
@@ -159,8 +177,32 @@ int uklp_replace_apply(struct uklp_session *s, struct uklp_replace *rp, uint64_t
 	return ret;
 }
 
-void uklp_replace_release(struct uklp_session *s, struct uklp_replace *rp)
+struct relink_ctx {
+	struct uklp_replace *rp;
+	uint64_t tail;
+};
+
+static int relink(struct uklp_session *s, void *ctx)
 {
+	struct relink_ctx *c = ctx;
+
+	return uklp_registry_relink(s, c->rp->drop, c->tail);
+}
+
+int uklp_replace_release(struct uklp_session *s, struct uklp_replace *rp, uint64_t new_rec)
+{
+	struct relink_ctx c = { rp, new_rec };
+	int ret;
+
+	/* The list changes only with every thread stopped: one more short
+	 * stop, with nothing to wait for (the replaced code is unreachable
+	 * since the switch), takes the replaced records out. */
+	ret = uklp_transition(s, NULL, 0, NULL, 0, relink, &c);
+	if (ret) {
+		pr_warn("process %d: the replaced patches stay listed as 'replaced'; `uklp unload` removes them",
+			s->opts->pid);
+		return ret;
+	}
 	for (size_t i = 0; i < s->nrecs; i++) {
 		const struct uklp_rt_patch *p = s->recs[i].p;
 
@@ -175,6 +217,7 @@ void uklp_replace_release(struct uklp_session *s, struct uklp_replace *rp)
 			uklp_remote_munmap(s, p->regions[r].addr, p->regions[r].size);
 		pr_info("process %d: patch '%s' replaced and removed", s->opts->pid, p->name);
 	}
+	return 0;
 }
 
 void uklp_replace_free(struct uklp_replace *rp)

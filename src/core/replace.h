@@ -28,11 +28,13 @@ int uklp_replace_prepare(struct uklp_session *s, const struct uklp_rt_patch *new
 int uklp_replace_ranges(struct uklp_session *s, struct uklp_replace *rp,
 			struct uklp_range **ranges, size_t *nranges);
 /* Threads stopped, the new patch's record linked and its switches
- * written: restore the nops, leave only new_rec (and kept records) in the
- * list.  On failure the nops are switched back as they were. */
-int uklp_replace_apply(struct uklp_session *s, struct uklp_replace *rp, uint64_t new_rec);
-/* Threads running again: unregister and unmap the replaced patches. */
-void uklp_replace_release(struct uklp_session *s, struct uklp_replace *rp);
+ * written: restore the nops, mark the replaced records REPLACED.  On
+ * failure the nops are switched back and the records as they were. */
+int uklp_replace_apply(struct uklp_session *s, struct uklp_replace *rp);
+/* Threads running again, the new patch's post_patch done: take the
+ * replaced records out of the list (a short stop; new_rec stays last),
+ * unregister and unmap them. */
+int uklp_replace_release(struct uklp_session *s, struct uklp_replace *rp, uint64_t new_rec);
 void uklp_replace_free(struct uklp_replace *rp);
 
 #endif /* UKLP_CORE_REPLACE_H */

@@ -24,6 +24,7 @@
 
 #include "common/log.h"
 #include "core/core.h"
+#include "klp/funcstack.h"
 #include "ptrace/ptrace.h"
 
 struct unload {
@@ -65,8 +66,8 @@ static int apply(struct uklp_session *s, void *ctx)
 	const struct uklp_rt_patch *p = u->r->p;
 	int ret = 0;
 
-	/* Its switches went when it was unloaded by force. */
-	for (uint32_t i = 0; p->state != UKLP_RT_DISABLED && i < p->nfuncs; i++) {
+	/* Its switches went when it was unloaded by force or replaced. */
+	for (uint32_t i = 0; klp_rec_on_stack(p) && i < p->nfuncs; i++) {
 		const struct uklp_rt_func *f = &p->funcs[i];
 		const struct uklp_rt_func *below;
 		int err;
@@ -137,7 +138,7 @@ int uklp_unload(const struct uklp_opts *opts, const char *name)
 	u.code = ranges;
 	u.ncode = n;
 	u.kept = false;
-	for (uint32_t i = 0; p->state != UKLP_RT_DISABLED && i < p->nfuncs; i++) {
+	for (uint32_t i = 0; klp_rec_on_stack(p) && i < p->nfuncs; i++) {
 		const struct uklp_rt_func *f = &p->funcs[i];
 
 		if (asprintf(&whats[n], "function '%s' of %s", f->old_name,

@@ -3,7 +3,7 @@
 
 static const struct uklp_rt_func *find(const struct uklp_rt_patch *p, uint64_t old_addr)
 {
-	if (!p || p->state == UKLP_RT_DISABLED)
+	if (!p || !klp_rec_on_stack(p))
 		return NULL;
 	for (uint32_t j = 0; j < p->nfuncs; j++)
 		if (p->funcs[j].old_addr == old_addr)

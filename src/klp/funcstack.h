@@ -3,7 +3,8 @@
  * The func stack over registry records: libc-only, shared by the
  * controller (over its copies of the records) and the runtime (over the
  * records themselves).  Records are seen oldest first through `get`; a
- * record unloaded by force (UKLP_RT_DISABLED) is off the stack.
+ * record unloaded by force (UKLP_RT_DISABLED), or taken over by a
+ * replacing patch (UKLP_RT_REPLACED), is off the stack.
  */
 #ifndef UKLP_KLP_FUNCSTACK_H
 #define UKLP_KLP_FUNCSTACK_H
@@ -13,6 +14,12 @@
 #include <stdint.h>
 
 #include "klp/registry.h"
+
+/* Whether the record's switches are (or are being) in place. */
+static inline bool klp_rec_on_stack(const struct uklp_rt_patch *p)
+{
+	return p->state != UKLP_RT_DISABLED && p->state != UKLP_RT_REPLACED;
+}
 
 typedef const struct uklp_rt_patch *(*klp_rec_get_fn)(const void *ctx, size_t i);
 

@@ -28,6 +28,11 @@
  *				the kernel never frees a forced patch's
  *				module); a later `uklp unload` frees them
  *				once no thread is inside
+ *	UKLP_RT_REPLACED	taken over by a replacing (cumulative)
+ *				patch: its switches are gone, but it stays
+ *				listed, with its states, until the new
+ *				patch's post_patch callbacks ran (the
+ *				kernel frees replaced patches after them)
  */
 #ifndef UKLP_RT_REGISTRY_H
 #define UKLP_RT_REGISTRY_H
@@ -48,6 +53,7 @@ enum uklp_rt_state {
 	UKLP_RT_LOADING = 1,
 	UKLP_RT_ENABLED = 2,
 	UKLP_RT_DISABLED = 3,
+	UKLP_RT_REPLACED = 4,
 };
 
 enum uklp_rt_switch {

@@ -10,7 +10,9 @@
  * [text_lo, text_hi).  "Before it" is then the records before its own in
  * the list (load order), or all of them when its record is not in the
  * list (a pre_patch callback runs before the record is linked; a
- * post_unpatch after it is unlinked).  Only enabled patches count: a
+ * post_unpatch after it is unlinked).  Only enabled patches count (and
+ * those a replacing patch is taking over, until its post_patch ran, as the
+ * kernel keeps them until then): a
  * record left by an interrupted load, or one unloaded by force whose code
  * is only kept, does not hold a state any more.
  *
@@ -69,7 +71,8 @@ static UKLP_RT_WALKER struct klp_state *prev_state(unsigned long id, uint64_t ca
 
 			if (caller >= p->text_lo && caller < p->text_hi)
 				break;		/* the caller's own patch: older ones only */
-			if (p->magic != UKLP_RT_MAGIC || p->state != UKLP_RT_ENABLED)
+			if (p->magic != UKLP_RT_MAGIC ||
+			    (p->state != UKLP_RT_ENABLED && p->state != UKLP_RT_REPLACED))
 				continue;
 			s = find_state(p->states, id);
 			if (s)
