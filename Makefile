@@ -119,7 +119,7 @@ install: all
 	install -m 755 bin/uklp $(DESTDIR)$(BINDIR)/uklp
 	install -m 755 lib/uklp/libuklp-rt.so $(DESTDIR)$(RTDIR)/libuklp-rt.so
 	install -m 755 lib/uklp/uklp-cc $(DESTDIR)$(RTDIR)/uklp-cc
-	install -m 644 include/uklp/livepatch.h $(DESTDIR)$(INCDIR)/uklp/livepatch.h
+	install -m 644 $(wildcard include/uklp/*.h) $(DESTDIR)$(INCDIR)/uklp/
 	install -m 644 $(O)/uklp.pc $(DESTDIR)$(PKGDIR)/uklp.pc
 
 clean:

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uklp/livepatch-helpers.h>
+
 #include "common/log.h"
 #include "loader/internal.h"
 
@@ -58,6 +60,15 @@ int uklp_classify_section(const struct uelf *e, const struct uelf_section *s, in
 	}
 	if (is_ctor_section(s) && s->sh.sh_size) {
 		pr_err("%s: section '%s' holds constructors or destructors; constructors are not run in patches (use the klp callbacks)",
+		       e->path, s->name);
+		*err = -ENOTSUP;
+		return PART_NONE;
+	}
+	/* KLP_*_CALLBACK() records are read by the differ, which turns them
+	 * into klp_object.callbacks; left in a patch they would be callbacks
+	 * that never run. */
+	if (!strncmp(s->name, UKLP_CALLBACK_SECTION, strlen(UKLP_CALLBACK_SECTION))) {
+		pr_err("%s: section '%s' holds a KLP_*_CALLBACK() record of <uklp/livepatch-helpers.h>, which only uklp diff and uklp build read; a patch written by hand sets klp_object.callbacks",
 		       e->path, s->name);
 		*err = -ENOTSUP;
 		return PART_NONE;

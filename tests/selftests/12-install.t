@@ -2,12 +2,12 @@
 # make install honours PREFIX and DESTDIR, installs a pkg-config file for
 # patch authors, and the installed uklp finds its installed runtime.
 . "$(dirname "$0")/functions.sh"
-plan 9
+plan 10
 
 root="$WORK/root"
 make -s -C "$TOP" install PREFIX=/opt/uklp DESTDIR="$root" >"$WORK/install.log" 2>&1
 is "$?" 0 "make install PREFIX=/opt/uklp DESTDIR=..."
-for f in bin/uklp lib/uklp/libuklp-rt.so include/uklp/livepatch.h lib/pkgconfig/uklp.pc; do
+for f in bin/uklp lib/uklp/libuklp-rt.so include/uklp/livepatch.h include/uklp/livepatch-helpers.h lib/pkgconfig/uklp.pc; do
 	[ -e "$root/opt/uklp/$f" ]
 	is "$?" 0 "installed $f"
 done

@@ -654,6 +654,18 @@ static void test_refuse_ctor(void **state)
 		       "-fPIC", -ENOTSUP, "constructors are not run in patches");
 }
 
+/* A KLP_POST_PATCH_CALLBACK() record (<uklp/livepatch-helpers.h>), which
+ * only the differ reads: a callback that would never run. */
+static void test_refuse_callback_record(void **state)
+{
+	(void)state;
+	expect_refused("cbrec", "static void cb(void *o) { (void)o; }\n"
+		       "__attribute__((section(\".uklp.callbacks.post_patch\"), used))\n"
+		       "static void (*const rec)(void *) = cb;\n"
+		       "int f(void) { return 1; }\n",
+		       "-fPIC", -ENOTSUP, "KLP_*_CALLBACK() record");
+}
+
 /* Rewrite bytes of an object file, for headers the compiler will not make. */
 static void patch_file(const char *path, long off, const void *bytes, size_t n)
 {
@@ -1130,6 +1142,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_symbol),
 		cmocka_unit_test(test_refuse_tls),
 		cmocka_unit_test(test_refuse_ctor),
+		cmocka_unit_test(test_refuse_callback_record),
 		cmocka_unit_test(test_refuse_headers),
 		cmocka_unit_test(test_refuse_relocs),
 		cmocka_unit_test(test_pc32_branch),
