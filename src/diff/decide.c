@@ -6,7 +6,7 @@
  *
  * Included: every changed function (it replaces its original), every new
  * global function or variable (another unit of the same fix may use it),
- * and, transitively, what included code refers to and the target does not
+ * every callback the fix registers (callbacks.c), and, transitively, what included code refers to and the target does not
  * have as it is: new functions and data, the changed constants it reads
  * (private copies), and what it owns (jump tables, string literals,
  * .cold parts, __func__ and switch tables).  Everything else it refers to
@@ -119,7 +119,8 @@ static void set_status(struct uklp_diff_obj *d)
 		const struct uelf_symbol *y = P->primary[i];
 		size_t o = d->sec_twin[i];
 
-		if (!y || dsym_owned(P, y))
+		/* callback records are read apart (callbacks.c) */
+		if (!y || dsym_owned(P, y) || dsec_is_callbacks(&P->e->sections[i]))
 			continue;
 		if (!o)
 			d->status[i] = DS_NEW;
@@ -162,7 +163,7 @@ static void refuse_data(struct uklp_diff_obj *d, size_t i)
 			    d->pat.file, y->name, (unsigned long long)o->sh.sh_size,
 			    (unsigned long long)p->sh.sh_size);
 	else if (is_writable(p))
-		diff_refuse(d, "%s: variable '%s' changed its initial value: the running program keeps the value it has; leave the initialiser as it was and set the new value from a callback (post_patch), or keep new state in a shadow variable (klp_shadow_*)",
+		diff_refuse(d, "%s: variable '%s' changed its initial value: the running program keeps the value it has; leave the initialiser as it was and set the new value from a post_patch callback (KLP_POST_PATCH_CALLBACK, <uklp/livepatch-helpers.h>), or keep new state in a shadow variable (klp_shadow_*)",
 			    d->pat.file, y->name);
 	else
 		diff_refuse(d, "%s: constant '%s' changed, and other files of the program may read it: they would keep the old one; give the new constant another name",
@@ -179,7 +180,7 @@ static int refuse_and_list(struct uklp_diff_obj *d, const bool *ctor)
 		bool code = s->sh.sh_flags & SHF_EXECINSTR;
 
 		if (d->status[i] == DS_NEW && ctor[i]) {
-			diff_refuse(d, "%s: new constructor '%s': constructors run when the program starts, and this one never would; do its work in a callback (pre_patch/post_patch)",
+			diff_refuse(d, "%s: new constructor '%s': constructors run when the program starts, and this one never would; do its work in a callback (KLP_PRE_PATCH_CALLBACK or KLP_POST_PATCH_CALLBACK, <uklp/livepatch-helpers.h>)",
 				    P->file, y->name);
 		} else if (d->status[i] == DS_NEW && (s->sh.sh_flags & SHF_TLS)) {
 			diff_refuse(d, "%s: new thread-local variable '%s': a patch cannot add thread-local storage; use a shadow variable (klp_shadow_*)",
@@ -187,7 +188,7 @@ static int refuse_and_list(struct uklp_diff_obj *d, const bool *ctor)
 		} else if (d->status[i] != DS_CHANGED) {
 			continue;
 		} else if (code && ctor[i]) {
-			diff_refuse(d, "%s: constructor '%s' changed: it ran when the program started and will not run again; do that work in a callback (pre_patch/post_patch)",
+			diff_refuse(d, "%s: constructor '%s' changed: it ran when the program started and will not run again; do that work in a callback (KLP_PRE_PATCH_CALLBACK or KLP_POST_PATCH_CALLBACK, <uklp/livepatch-helpers.h>)",
 				    P->file, y->name);
 		} else if (code && !strncmp(s->name, ".text.startup", 13)) {
 			diff_refuse(d, "%s: '%s' changed, but it is start-up code (%s: main, or what only main or constructors call) that has run already; move the change into a function it calls, or do the work in a callback",
@@ -292,6 +293,8 @@ static int close_over(struct uklp_diff_obj *d)
 		else if (d->status[i] == DS_NEW && y->bind != STB_LOCAL)
 			include(d, &c, i, "new global");
 	}
+	for (size_t k = 0; k < d->ncbs; k++)
+		include(d, &c, d->cbs[k].fn->sec->idx, "callback");
 	while (c.n) {
 		size_t i = c.work[--c.n];
 		const struct uelf_section *s = &P->e->sections[i];
@@ -341,6 +344,8 @@ int diff_decide(struct uklp_diff_obj *d)
 		ret = mark_ctors(&d->pat, ctor);
 	if (!ret)
 		ret = refuse_and_list(d, ctor);
+	if (!ret)
+		ret = diff_find_callbacks(d);
 	if (!ret)
 		ret = close_over(d);
 	if (!ret)

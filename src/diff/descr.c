@@ -11,7 +11,8 @@
  *	.rodata.uklp.str	object names and old names
  *	.data.rel.local.uklp.funcs	struct klp_func[], per object, each
  *					array ended by a zero entry
- *	.data.rel.local.uklp.objs	struct klp_object[] and its end
+ *	.data.rel.local.uklp.objs	struct klp_object[] and its end, with
+ *					the callbacks the fix registers
  *	.data.rel.local.uklp.patch	struct klp_patch (replace unless told)
  *	.uklp.patch			struct uklp_patch_desc
  *
@@ -145,22 +146,55 @@ static int ptr(struct demit *m, size_t sec, size_t off, size_t spec, int64_t add
 	return demit_rela(m, sec, off, R_X86_64_64, spec, addend);
 }
 
+static size_t target_index(const struct demit *m, const char *target)
+{
+	size_t t = 0;
+
+	while (t + 1 < m->ntargets && strcmp(m->targets[t], target))
+		t++;
+	return t;
+}
+
+/* klp_object.callbacks: each callback the units register points at its
+ * function, which is in the patch (callbacks.c included it). */
+static int callbacks(struct demit *m, size_t s_objs, const size_t *tobj)
+{
+	int ret = 0;
+
+	for (size_t k = 0; k < m->nobjs && !ret; k++) {
+		const struct eobj *o = &m->objs[k];
+		size_t at = (tobj[target_index(m, o->target)] - 1) * sizeof(struct klp_object) +
+			    offsetof(struct klp_object, callbacks);
+
+		for (size_t i = 0; i < o->d->ncbs && !ret; i++) {
+			const struct dcallback *cb = &o->d->cbs[i];
+
+			ret = ptr(m, s_objs, at + diff_callback_offset(cb->kind),
+				  o->secspec[cb->fn->sec->idx], (int64_t)cb->fn->sym.st_value);
+		}
+	}
+	return ret;
+}
+
 int demit_descriptor(struct demit *m)
 {
 	struct uklp_patch_desc desc = { UKLP_PATCH_MAGIC, UKLP_ABI_VERSION, NULL };
 	size_t s_str, s_funcs, s_objs, s_patch, s_desc, sp_str, sp_funcs, sp_objs, sp_patch;
-	size_t nfn, nobj = 0, *tname = NULL, *tfirst = NULL, *tn = NULL, funcs_len, objs_len;
+	size_t nfn, nobj = 0, *tname = NULL, *tfirst = NULL, *tn = NULL, *tobj = NULL;
+	size_t funcs_len, objs_len;
 	struct strbuf str = { 0 };
 	struct dfunc *fn = NULL;
 	uint8_t *funcs = NULL, *objs = NULL;
 	struct klp_patch patch;
 	int ret = collect(m, &fn, &nfn);
 
-	/* per target: functions, first slot in funcs[], name in str */
+	/* per target: functions, its klp_object (1 + index, 0: none), first
+	 * slot in funcs[], name in str */
 	tn = calloc(m->ntargets, sizeof(*tn));
+	tobj = calloc(m->ntargets, sizeof(*tobj));
 	tname = calloc(m->ntargets, sizeof(*tname));
 	tfirst = calloc(m->ntargets, sizeof(*tfirst));
-	if (ret || !tn || !tname || !tfirst) {
+	if (ret || !tn || !tobj || !tname || !tfirst) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -169,10 +203,14 @@ int demit_descriptor(struct demit *m)
 			t++;
 		tn[t]++;
 	}
+	/* an object with callbacks but no function gets a klp_object too */
+	for (size_t k = 0; k < m->nobjs; k++)
+		if (m->objs[k].d->ncbs)
+			tobj[target_index(m, m->objs[k].target)] = 1;
 	for (size_t t = 0, slot = 0; t < m->ntargets; t++) {
-		if (!tn[t])
+		if (!tn[t] && !tobj[t])
 			continue;	/* only new code for this object */
-		nobj++;
+		tobj[t] = ++nobj;
 		tfirst[t] = slot;
 		slot += tn[t] + 1;
 		if (!is_vmlinux(m->targets[t]) && (ret = sb_add(&str, m->targets[t], &tname[t])))
@@ -239,12 +277,11 @@ int demit_descriptor(struct demit *m)
 			ret = ptr(m, s_funcs, at + offsetof(struct klp_func, new_func),
 				  o->secspec[y->sec->idx], (int64_t)y->sym.st_value);
 	}
-	for (size_t t = 0, k = 0; t < m->ntargets && !ret; t++) {
-		size_t at = k * sizeof(struct klp_object);
+	for (size_t t = 0; t < m->ntargets && !ret; t++) {
+		size_t at = (tobj[t] - 1) * sizeof(struct klp_object);
 
-		if (!tn[t])
+		if (!tobj[t])
 			continue;
-		k++;
 		if (!is_vmlinux(m->targets[t]))
 			ret = ptr(m, s_objs, at + offsetof(struct klp_object, name), sp_str,
 				  (int64_t)tname[t]);
@@ -253,6 +290,8 @@ int demit_descriptor(struct demit *m)
 				  (int64_t)(tfirst[t] * sizeof(struct klp_func)));
 	}
 	if (!ret)
+		ret = callbacks(m, s_objs, tobj);
+	if (!ret)
 		ret = ptr(m, s_patch, offsetof(struct klp_patch, objs), sp_objs, 0);
 	if (!ret)
 		ret = ptr(m, s_desc, offsetof(struct uklp_patch_desc, patch), sp_patch, 0);
@@ -260,6 +299,7 @@ out:
 	free(str.b);
 	free(fn);
 	free(tn);
+	free(tobj);
 	free(tname);
 	free(tfirst);
 	free(funcs);
@@ -302,6 +342,10 @@ int demit_manifest(struct demit *m)
 			ret = sb_printf(&t, "%s %s %s %s\n", kind_word(d->items[i].kind), o->target,
 					d->items[i].old_name ? d->items[i].old_name :
 					d->items[i].name, d->pat.file);
+		for (size_t i = 0; i < d->ncbs && !ret; i++)
+			ret = sb_printf(&t, "callback %s %s %s %s\n", o->target,
+					diff_callback_name(d->cbs[i].kind), d->cbs[i].fn->name,
+					d->pat.file);
 	}
 	if (!ret)
 		ret = sb_printf(&t, "end\n");

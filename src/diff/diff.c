@@ -19,6 +19,7 @@ void uklp_diff_obj_free(struct uklp_diff_obj *d)
 		free(d->refusals[i]);
 	free(d->refusals);
 	free(d->items);
+	free(d->cbs);
 	free(d->item_sym);
 	free(d->sym_twin);
 	free(d->sec_twin);

@@ -26,9 +26,9 @@
 #include "convert/convert.h"
 #include "diff/emit_int.h"
 
-static int refuse_all(struct uklp_diff_obj *const *objs, size_t n)
+static int refuse_all(struct uklp_diff_obj *const *objs, const char *const *targets, size_t n)
 {
-	size_t total = 0;
+	size_t total = diff_callback_conflicts(objs, targets, n, false);
 
 	for (size_t i = 0; i < n; i++)
 		total += objs[i]->nrefusals;
@@ -38,22 +38,26 @@ static int refuse_all(struct uklp_diff_obj *const *objs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < objs[i]->nrefusals; k++)
 			pr_err("  %s", objs[i]->refusals[k]);
-	pr_err("a live patch replaces functions; state lives on: keep new state in shadow variables (klp_shadow_*) and do one-time work in callbacks (see docs/user-guide.md)");
+	diff_callback_conflicts(objs, targets, n, true);
+	pr_err("a live patch replaces functions; state lives on: keep new state in shadow variables (klp_shadow_*) and do one-time work in callbacks (see docs/patch-author-guide.md)");
 	return -EINVAL;
 }
 
 static int nothing_changed(struct uklp_diff_obj *const *objs, size_t n)
 {
-	size_t changed = 0, lines = 0;
+	size_t changed = 0, lines = 0, cbs = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		changed += objs[i]->nchanged;
+		cbs += objs[i]->ncbs;
 		for (size_t s = 1; s < objs[i]->pat.e->nsections; s++)
 			lines += objs[i]->lineonly[s];
 	}
 	if (changed)
 		return 0;
-	if (lines)
+	if (cbs)
+		pr_err("no functional change: the fix registers callbacks but changes no function, and a patch replaces at least one (uklp load refuses a patch without functions)");
+	else if (lines)
 		pr_err("no functional change: the objects differ only in line numbers given to assert() or another line function (%zu function%s); there is nothing to patch",
 		       lines, lines == 1 ? "" : "s");
 	else
@@ -198,7 +202,7 @@ int uklp_diff_emit(struct uklp_diff_obj *const *objs, const char *const *target_
 			       k + 1);
 			return -EINVAL;
 		}
-	ret = refuse_all(objs, n);
+	ret = refuse_all(objs, target_names, n);
 	if (!ret)
 		ret = nothing_changed(objs, n);
 	if (ret)

@@ -56,6 +56,14 @@ struct ref {
 };
 
 enum dstatus { DS_NONE, DS_SAME, DS_CHANGED, DS_NEW };
+
+/* A callback the fixed build registers with KLP_*_CALLBACK() (callbacks.c). */
+enum { DCB_PRE_PATCH, DCB_POST_PATCH, DCB_PRE_UNPATCH, DCB_POST_UNPATCH, DCB_KINDS };
+
+struct dcallback {
+	unsigned int kind;		/* DCB_* */
+	const struct uelf_symbol *fn;	/* the function, in the patched object */
+};
 enum dcmp { CMP_NONE, CMP_BUSY, CMP_EQUAL, CMP_DIFF };
 
 struct uklp_diff_obj {
@@ -76,6 +84,8 @@ struct uklp_diff_obj {
 	char **refusals;
 	size_t nrefusals, cap_refusals;
 	size_t nchanged;	/* changed functions (klp_funcs) */
+	struct dcallback *cbs;	/* callbacks of the fixed build, in section order */
+	size_t ncbs, cap_cbs;
 	int depth;		/* of nested section comparisons */
 	int err;		/* first error met while comparing (-ENOMEM) */
 };
@@ -119,6 +129,18 @@ int diff_correlate(struct uklp_diff_obj *d);
 bool diff_same_section(struct uklp_diff_obj *d, const struct uelf_section *p,
 		       const struct uelf_section *o);
 bool diff_same_ref(struct uklp_diff_obj *d, const struct ref *p, const struct ref *o);
+
+/* callbacks.c */
+bool dsec_is_callbacks(const struct uelf_section *s);
+const char *diff_callback_name(unsigned int kind);
+/* Offset of the kind's pointer in struct klp_callbacks. */
+size_t diff_callback_offset(unsigned int kind);
+/* The records of both builds: d->cbs, or refusals.  After the statuses. */
+int diff_find_callbacks(struct uklp_diff_obj *d);
+/* Second callbacks of a kind for one target object, over the units of a
+ * fix (printed, one line each, when print). */
+size_t diff_callback_conflicts(struct uklp_diff_obj *const *objs, const char *const *targets,
+			       size_t n, bool print);
 
 /* decide.c */
 int diff_decide(struct uklp_diff_obj *d);

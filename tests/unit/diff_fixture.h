@@ -51,15 +51,16 @@ static inline const char *diff_path(struct diff_fixture *f, const char *fmt, con
 	return b;
 }
 
-/* orig/NAME.o and patched/NAME.o; 0 or the failing command's status. */
+/* orig/NAME.o and patched/NAME.o; 0 or the failing command's status.
+ * uklp's headers are found as `uklp build` finds them (-isystem). */
 static inline int diff_build(struct diff_fixture *f, const char *name)
 {
 	return fixture_run(&f->dir,
 			   "mkdir -p orig patched && cp '%s/%s/orig.c' orig/%s.c && "
 			   "cp '%s/%s/patched.c' patched/%s.c && "
-			   "(cd orig && cc " DIFF_CFLAGS " -c %s.c) && "
-			   "(cd patched && cc " DIFF_CFLAGS " -c %s.c)",
-			   f->src, name, name, f->src, name, name, name, name);
+			   "(cd orig && cc " DIFF_CFLAGS " -isystem '%s/../../../include' -c %s.c) && "
+			   "(cd patched && cc " DIFF_CFLAGS " -isystem '%s/../../../include' -c %s.c)",
+			   f->src, name, name, f->src, name, name, f->src, name, f->src, name);
 }
 
 /* Build and diff one pair (asserting success). */

@@ -33,7 +33,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	fixture_dir_remove(&fx.dir);
+	if (!getenv("UKLP_TEST_KEEP"))
+		fixture_dir_remove(&fx.dir);
 	return 0;
 }
 
@@ -536,6 +537,226 @@ static void test_replace_and_manifest(void **state)
 	uklp_diff_obj_free(d);
 }
 
+/* The relocation of section sec at offset off: what its symbol names (a
+ * symbol's name, or a section symbol's section) and its addend; false
+ * when there is none (a NULL pointer of the descriptor). */
+static bool rela_at(const struct uelf *e, const char *sec, uint64_t off, const char **name,
+		    int64_t *addend, uint32_t *type)
+{
+	bool found = false;
+
+	for (size_t i = 1; i < e->nsections && !found; i++) {
+		const struct uelf_section *rs = &e->sections[i];
+		struct uelf_rela *v;
+		size_t n;
+
+		if (rs->sh.sh_type != SHT_RELA || !rs->target || strcmp(rs->target->name, sec))
+			continue;
+		assert_int_equal(uelf_read_relas(e, rs, &v, &n), 0);
+		for (size_t k = 0; k < n && !found; k++) {
+			const struct uelf_symbol *y = v[k].sym;
+
+			if (v[k].offset != off)
+				continue;
+			found = true;
+			*name = !y ? "" : y->type == STT_SECTION && y->sec ? y->sec->name : y->name;
+			*addend = v[k].addend;
+			*type = v[k].type;
+		}
+		free(v);
+	}
+	return found;
+}
+
+/* klp_object number k of the generated descriptor: callback of that
+ * offset (in struct klp_callbacks) points at the start of function fn's
+ * section in the patch, or (fn NULL) is NULL. */
+static void assert_callback(const struct uelf *e, size_t k, size_t cb_off, const char *fn)
+{
+	size_t off = k * sizeof(struct klp_object) + offsetof(struct klp_object, callbacks) + cb_off;
+	const struct uelf_symbol *y;
+	const char *name;
+	int64_t addend;
+	uint32_t type;
+	char sec[256];
+
+	if (!fn) {
+		assert_false(rela_at(e, ".data.rel.local.uklp.objs", off, &name, &addend, &type));
+		return;
+	}
+	if (!rela_at(e, ".data.rel.local.uklp.objs", off, &name, &addend, &type))
+		fail_msg("no callback at klp_object %zu + %zu (want %s)", k, off, fn);
+	snprintf(sec, sizeof(sec), ".text.%s", fn);
+	assert_string_equal(name, sec);
+	assert_int_equal(type, R_X86_64_64);
+	y = uelf_find_symbol(e, fn);
+	assert_non_null(y);
+	assert_non_null(y->sec);
+	assert_string_equal(y->sec->name, sec);
+	assert_int_equal(addend, (int64_t)y->sym.st_value);
+}
+
+/* The shadow-variable calls of e's conn_retry: plain (not klp)
+ * relocations to the runtime's undefined klp_shadow_get_or_alloc. */
+static void assert_shadow_call(const struct uelf *e)
+{
+	const struct uelf_symbol *y = uelf_find_symbol(e, "klp_shadow_get_or_alloc");
+
+	assert_non_null(y);
+	assert_int_equal(y->sym.st_shndx, SHN_UNDEF);
+	assert_int_equal(y->bind, STB_GLOBAL);
+	assert_true(diff_has_rela(e, ".text.conn_retry", "klp_shadow_get_or_alloc"));
+	for (size_t i = 1; i < e->nsections; i++)
+		assert_null(strstr(e->sections[i].name, ".klp.rela"));
+	for (size_t i = 1; i < e->nsymbols; i++)
+		assert_null(strstr(e->symbols[i].name, ".klp.sym"));
+}
+
+/* A fix with a callback of each kind (KLP_*_CALLBACK()) and a shadow
+ * variable: the callbacks are new functions of the patch and fill
+ * klp_object.callbacks; the records are not copied; the klp_shadow_*
+ * calls stay calls of the runtime. */
+static void test_callbacks(void **state)
+{
+	struct uklp_diff_emit_opts eo = { .no_replace = true };
+	struct uklp_diff_obj *d = diff_pair(&fx, "callbacks");
+	const struct uelf_section *s;
+	const char *want;
+	char err[8192];
+	struct uelf *e;
+
+	(void)state;
+	assert_int_equal(uklp_diff_obj_nrefusals(d), 0);
+	assert_non_null(diff_item(d, UKLP_DIFF_CHANGED_FUNC, "conn_retry"));
+	assert_null(diff_item(d, UKLP_DIFF_CHANGED_FUNC, "conn_other"));
+	assert_non_null(diff_item(d, UKLP_DIFF_NEW_FUNC, "fix_pre_patch"));
+	assert_non_null(diff_item(d, UKLP_DIFF_NEW_FUNC, "fix_post_unpatch"));
+	assert_non_null(diff_item(d, UKLP_DIFF_NEW_DATA, "cb_calls"));
+	if (diff_emit(&d, 1, "vmlinux", &eo, out_path("callbacks"), err, sizeof(err)))
+		fail_msg("emit: %s", err);
+	assert_int_equal(uelf_open(out_path("callbacks"), &e), 0);
+	assert_int_equal(uklp_patch_check_elf(e), 0);
+	assert_callback(e, 0, offsetof(struct klp_callbacks, pre_patch), "fix_pre_patch");
+	assert_callback(e, 0, offsetof(struct klp_callbacks, post_patch), "fix_post_patch");
+	assert_callback(e, 0, offsetof(struct klp_callbacks, pre_unpatch), "fix_pre_unpatch");
+	assert_callback(e, 0, offsetof(struct klp_callbacks, post_unpatch), "fix_post_unpatch");
+	/* one object, then the end marker */
+	s = uelf_find_section(e, ".data.rel.local.uklp.objs");
+	assert_non_null(s);
+	assert_int_equal(s->sh.sh_size, 2 * sizeof(struct klp_object));
+	for (size_t i = 1; i < e->nsections; i++)
+		assert_null(strstr(e->sections[i].name, "uklp.callbacks"));
+	assert_null(uelf_find_symbol(e, "__uklp_pre_patch_callback"));
+	assert_true(diff_has_rela(e, ".text.fix_post_patch", ".bss.cb_calls"));
+	assert_shadow_call(e);
+	s = uelf_find_section(e, ".uklp.manifest");
+	assert_non_null(s);
+	want = "callback vmlinux pre_patch fix_pre_patch callbacks.c\n";
+	assert_non_null(memmem(s->data->d_buf, s->data->d_size, want, strlen(want)));
+	assert_int_equal(fixture_run(&fx.dir, "readelf -a -W callbacks.patch.o >/dev/null 2>re.err && "
+				     "! test -s re.err"), 0);
+	uelf_close(e);
+	uklp_diff_obj_free(d);
+}
+
+/* With the program's symbol database the shadow calls still are plain
+ * relocations, left for the runtime (convert does not look for them in
+ * the program). */
+static void test_shadow_calls_converted(void **state)
+{
+	static const char extra[] =
+		"struct conn { int fd; };\n"
+		"int conn_retry(struct conn *c);\n"
+		"int main(void) { struct conn c = { 1 }; return conn_retry(&c); }\n";
+	struct uklp_diff_emit_opts eo = { .no_replace = true };
+	const char *db = diff_path(&fx, "%s.syms", "callbacks");
+	struct uklp_diff_obj *d = diff_pair(&fx, "callbacks");
+	char err[8192];
+	struct uelf *e;
+
+	(void)state;
+	make_db("callbacks", extra, db);
+	eo.db = db;
+	if (diff_emit(&d, 1, "vmlinux", &eo, out_path("cbdb"), err, sizeof(err)))
+		fail_msg("emit: %s", err);
+	assert_int_equal(uelf_open(out_path("cbdb"), &e), 0);
+	assert_shadow_call(e);
+	assert_callback(e, 0, offsetof(struct klp_callbacks, pre_patch), "fix_pre_patch");
+	uelf_close(e);
+	uklp_diff_obj_free(d);
+}
+
+/* A unit that only adds a callback, for a library, next to a unit with
+ * a changed function of the program: the library gets a klp_object with
+ * an empty funcs array and its callback. */
+static void test_callback_only_object(void **state)
+{
+	struct uklp_diff_emit_opts eo = { .no_replace = true };
+	const char *targets[2] = { "vmlinux", "libcb.so.1" };
+	struct uklp_diff_obj *d[2];
+	const char *name;
+	int64_t addend;
+	uint32_t type;
+	struct uelf *e;
+
+	(void)state;
+	d[0] = diff_pair(&fx, "body");
+	d[1] = diff_pair(&fx, "cbonly");
+	assert_int_equal(diff_nitems(d[1], UKLP_DIFF_CHANGED_FUNC), 0);
+	assert_int_equal(uklp_diff_emit(d, targets, 2, &eo, out_path("cbonly")), 0);
+	assert_int_equal(uelf_open(out_path("cbonly"), &e), 0);
+	assert_int_equal(uelf_find_section(e, ".data.rel.local.uklp.objs")->sh.sh_size,
+			 3 * sizeof(struct klp_object));
+	assert_callback(e, 0, offsetof(struct klp_callbacks, post_patch), NULL);
+	assert_callback(e, 1, offsetof(struct klp_callbacks, post_patch), "fix_limit");
+	assert_callback(e, 1, offsetof(struct klp_callbacks, pre_patch), NULL);
+	/* its funcs: the slot after the program's function and end marker,
+	 * itself an end marker */
+	assert_true(rela_at(e, ".data.rel.local.uklp.objs",
+			    sizeof(struct klp_object) + offsetof(struct klp_object, funcs), &name,
+			    &addend, &type));
+	assert_string_equal(name, ".data.rel.local.uklp.funcs");
+	assert_int_equal(addend, 2 * sizeof(struct klp_func));
+	assert_int_equal(uelf_find_section(e, ".data.rel.local.uklp.funcs")->sh.sh_size,
+			 3 * sizeof(struct klp_func));
+	assert_true(rela_at(e, ".data.rel.local.uklp.objs",
+			    sizeof(struct klp_object) + offsetof(struct klp_object, name), &name,
+			    &addend, &type));
+	uelf_close(e);
+	uklp_diff_obj_free(d[0]);
+	uklp_diff_obj_free(d[1]);
+}
+
+/* The helpers build warning-free as ISO C and as C++, and a callback of
+ * the wrong prototype or a second one of a kind in one file does not. */
+static void test_helpers_header(void **state)
+{
+	static const char wrong[] =
+		"#include <uklp/livepatch-helpers.h>\n"
+		"static void f(struct klp_object *o) { (void)o; }\n"
+		"KLP_PRE_PATCH_CALLBACK(f);\n";
+	static const char twice[] =
+		"#include <uklp/livepatch-helpers.h>\n"
+		"static void f(struct klp_object *o) { (void)o; }\n"
+		"static void g(struct klp_object *o) { (void)o; }\n"
+		"KLP_POST_PATCH_CALLBACK(f);\nKLP_POST_PATCH_CALLBACK(g);\n";
+	char inc[PATH_MAX + 32];
+
+	(void)state;
+	snprintf(inc, sizeof(inc), "%s/../../../include", fx.src);
+	assert_int_equal(fixture_run(&fx.dir, "cp '%s/callbacks/patched.c' h.c && cp h.c h.cc && "
+				     "cc -std=c99 -pedantic -Wall -Wextra -Werror -isystem '%s' -c h.c && "
+				     "cc -std=gnu11 -pedantic -Wall -Wextra -Werror -I'%s' -c h.c && "
+				     "g++ -std=c++11 -pedantic -Wall -Wextra -Werror -I'%s' -c h.cc",
+				     fx.src, inc, inc, inc), 0);
+	assert_int_equal(fixture_write(&fx.dir, "wrong.c", wrong), 0);
+	assert_int_equal(fixture_write(&fx.dir, "twice.c", twice), 0);
+	assert_int_not_equal(fixture_run(&fx.dir, "cc -Werror -I'%s' -c wrong.c 2>/dev/null", inc),
+			     0);
+	assert_int_equal(fixture_run(&fx.dir, "cc -I'%s' -c twice.c 2>&1 | "
+				     "grep -q \"redefinition of .__uklp_post_patch_callback\"", inc), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -557,6 +778,10 @@ int main(void)
 		cmocka_unit_test(test_two_files),
 		cmocka_unit_test(test_cxx_exceptions),
 		cmocka_unit_test(test_replace_and_manifest),
+		cmocka_unit_test(test_callbacks),
+		cmocka_unit_test(test_shadow_calls_converted),
+		cmocka_unit_test(test_callback_only_object),
+		cmocka_unit_test(test_helpers_header),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

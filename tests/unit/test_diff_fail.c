@@ -157,6 +157,71 @@ static void test_aggregated(void **state)
 		uklp_diff_obj_free(d[i]);
 }
 
+/* Two files of one object, each with a pre_patch callback: refused, in
+ * the one message, naming both; the same files for two objects are fine. */
+static void test_two_pre_patch(void **state)
+{
+	struct uklp_diff_emit_opts eo = { .no_replace = true };
+	const char *targets[2] = { "vmlinux", "libother.so.1" };
+	struct uklp_diff_obj *d[3];
+	char err[8192];
+
+	(void)state;
+	d[0] = diff_pair(&fx, "callbacks");
+	d[1] = diff_pair(&fx, "cbdup-FAIL");
+	d[2] = diff_pair(&fx, "data-FAIL");
+	assert_int_equal(uklp_diff_obj_nrefusals(d[1]), 0);
+	emit_fails(d, 2, -EINVAL, err, sizeof(err));
+	assert_non_null(strstr(err, "cannot live-patch this fix (1 problem)"));
+	assert_non_null(strstr(err, "cbdup-FAIL.c: second pre_patch callback for object 'vmlinux': 'other_pre_patch' here and 'fix_pre_patch' in callbacks.c"));
+	emit_fails(d, 3, -EINVAL, err, sizeof(err));
+	assert_non_null(strstr(err, "cannot live-patch this fix (2 problems)"));
+	assert_non_null(strstr(err, "'limit'"));
+	assert_non_null(strstr(err, "second pre_patch callback"));
+	assert_int_equal(uklp_diff_emit(d, targets, 2, &eo, diff_path(&fx, "%s", "cb2.o")), 0);
+	for (int i = 0; i < 3; i++)
+		uklp_diff_obj_free(d[i]);
+}
+
+/* The original build has a callback record already. */
+static void test_callback_in_original(void **state)
+{
+	struct uklp_diff_obj *d = diff_pair(&fx, "cborig-FAIL");
+	char err[8192];
+
+	(void)state;
+	emit_fails(&d, 1, -EINVAL, err, sizeof(err));
+	assert_non_null(strstr(err, "cannot live-patch this fix (1 problem)"));
+	assert_non_null(strstr(err, "cborig-FAIL.c: the original build already has callback records (.uklp.callbacks.post_patch)"));
+	uklp_diff_obj_free(d);
+}
+
+/* Callbacks that are not code of the fix. */
+static void test_callback_not_in_fix(void **state)
+{
+	struct uklp_diff_obj *d = diff_pair(&fx, "cbbad-FAIL");
+	char err[8192];
+
+	(void)state;
+	assert_int_equal(uklp_diff_obj_nrefusals(d), 2);
+	emit_fails(&d, 1, -EINVAL, err, sizeof(err));
+	assert_non_null(strstr(err, "cbbad-FAIL.c: post_patch callback 'reset' is a function the program already has, unchanged"));
+	assert_non_null(strstr(err, "cbbad-FAIL.c: pre_unpatch callback 'elsewhere' is not defined in this file"));
+	uklp_diff_obj_free(d);
+}
+
+/* A fix made of a callback only: no function to patch, said so. */
+static void test_callback_only(void **state)
+{
+	struct uklp_diff_obj *d = diff_pair(&fx, "cbonly");
+	char err[8192];
+
+	(void)state;
+	emit_fails(&d, 1, -ENODATA, err, sizeof(err));
+	assert_non_null(strstr(err, "the fix registers callbacks but changes no function"));
+	uklp_diff_obj_free(d);
+}
+
 /* Objects built without -ffunction-sections cannot be diffed. */
 static void test_no_function_sections(void **state)
 {
@@ -224,6 +289,10 @@ int main(void)
 		cmocka_unit_test(test_changed_data),
 		cmocka_unit_test(test_changed_constructor),
 		cmocka_unit_test(test_aggregated),
+		cmocka_unit_test(test_two_pre_patch),
+		cmocka_unit_test(test_callback_in_original),
+		cmocka_unit_test(test_callback_not_in_fix),
+		cmocka_unit_test(test_callback_only),
 		cmocka_unit_test(test_no_function_sections),
 		cmocka_unit_test(test_wrong_database),
 	};
