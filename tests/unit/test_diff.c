@@ -33,8 +33,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (!getenv("UKLP_TEST_KEEP"))
-		fixture_dir_remove(&fx.dir);
+	fixture_dir_remove(&fx.dir);
 	return 0;
 }
 
