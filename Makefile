@@ -21,7 +21,7 @@ O       := build
 WERROR  ?= -Werror
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra $(WERROR) -Wno-missing-field-initializers
-CPPFLAGS += -D_GNU_SOURCE -Isrc -Iinclude -DUKLP_VERSION='"$(VERSION)"' -DUKLP_RTDIR='"$(RTDIR)"'
+CPPFLAGS += -D_GNU_SOURCE -Isrc -Iinclude -DUKLP_VERSION='"$(VERSION)"' -DUKLP_RTDIR='"$(RTDIR)"' -DUKLP_INCDIR='"$(INCDIR)"'
 LDLIBS  := -lelf -ldw -lunwind-ptrace -lunwind-x86_64 -lunwind
 
 # Where the programs go: bin/ and lib/uklp/, or under build-asan/ for the

@@ -50,11 +50,38 @@ static char *find_wrapper(const struct uklp_build_opts *o)
 	return p;
 }
 
+/* uklp's include directory, the one with <uklp/livepatch-helpers.h>:
+ * next to uklp (../include, in the source tree and when installed), else
+ * the installed one.  NULL if neither has it: a fix can still be built,
+ * only not one that includes uklp's headers. */
+static char *find_incdir(void)
+{
+	char exe[PATH_MAX], real[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 64);
+	char *slash;
+
+	if (n > 0) {
+		exe[n] = 0;
+		slash = strrchr(exe, '/');
+		if (slash) {
+			strcpy(slash, "/../include/uklp/livepatch-helpers.h");
+			if (!access(exe, R_OK) && realpath(exe, real)) {
+				*strrchr(real, '/') = 0;	/* .../include/uklp */
+				*strrchr(real, '/') = 0;	/* .../include */
+				return strdup(real);
+			}
+		}
+	}
+	if (!access(UKLP_INCDIR "/uklp/livepatch-helpers.h", R_OK))
+		return strdup(UKLP_INCDIR);
+	return NULL;
+}
+
 static int build_orig(struct run *r)
 {
 	struct uklp_run run = {
 		.tree = r->cache.tree, .cmd = r->o->build_cmd, .wrapdir = r->wrapdir,
-		.log = r->cache.log, .out = r->cache.out, .jobs = r->o->jobs,
+		.incdir = r->incdir, .log = r->cache.log, .out = r->cache.out, .jobs = r->o->jobs,
 		.progress = r->o->progress, .total = r->stats.sources,
 		.step = "[2/5] original build",
 	};
@@ -224,6 +251,7 @@ static void run_free(struct run *r)
 	free(r->work);
 	free(r->wrapper);
 	free(r->wrapdir);
+	free(r->incdir);
 }
 
 static int prepare(struct run *r)
@@ -255,6 +283,12 @@ static int prepare(struct run *r)
 		       UKLP_RTDIR);
 		return -ENOENT;
 	}
+	r->incdir = find_incdir();
+	if (r->incdir)
+		pr_debug("uklp's headers for the fix: -isystem %s", r->incdir);
+	else
+		pr_debug("uklp's headers not found next to uklp nor in %s: a fix cannot include <uklp/livepatch-helpers.h>",
+			 UKLP_INCDIR);
 	if (asprintf(&r->work, "%s/uklp-build.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0) {
 		r->work = NULL;
 		return -ENOMEM;

@@ -233,7 +233,7 @@ int uklp_build_fixed(struct run *r)
 	char *log = uklp_build_wpath(r, "patched.log"), *out = uklp_build_wpath(r, "build-fix.out");
 	struct uklp_run run = {
 		.tree = r->cache.tree, .cmd = r->o->build_cmd, .wrapdir = r->wrapdir,
-		.log = log, .out = out, .jobs = r->o->jobs, .progress = r->o->progress,
+		.incdir = r->incdir, .log = log, .out = out, .jobs = r->o->jobs, .progress = r->o->progress,
 		.step = "[3/5] fixed build",
 	};
 	int ret, ret2;

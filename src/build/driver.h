@@ -22,6 +22,7 @@ struct run {
 	const struct uklp_build_opts *o;
 	char source[PATH_MAX];
 	char *work, *wrapper, *wrapdir;
+	char *incdir;		/* uklp's headers, for the fix (NULL: not found) */
 	struct uklp_cache cache;
 	struct uklp_tree_stats stats;
 	struct uklp_build_target *t;

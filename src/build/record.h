@@ -22,11 +22,17 @@
 
 #define UKLP_CC_ENV_LOG		"UKLP_CC_LOG"		/* the log to append to */
 #define UKLP_CC_ENV_WRAPDIR	"UKLP_CC_WRAPDIR"	/* its own PATH directory, skipped */
+/* uklp's include directory, added last to every compile as -isystem DIR,
+ * so that a fix can include <uklp/livepatch.h> and
+ * <uklp/livepatch-helpers.h> whatever the build's own flags.  It holds
+ * only uklp/, and comes after the build's -I and -isystem directories:
+ * nothing of the original build resolves differently. */
+#define UKLP_CC_ENV_INCLUDE	"UKLP_CC_INCLUDE"
 /* Flags added to every compile: one section per function and per
  * variable, so that the differ can compare and take functions one by one
  * (as kpatch-build and klp-build do). */
 #define UKLP_CC_FLAGS		{ "-ffunction-sections", "-fdata-sections" }
 /* Part of the cache key: change it when the wrapper's behaviour changes. */
-#define UKLP_CC_VERSION		"uklp-cc 1 -ffunction-sections -fdata-sections"
+#define UKLP_CC_VERSION		"uklp-cc 2 -ffunction-sections -fdata-sections -isystem"
 
 #endif

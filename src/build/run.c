@@ -183,6 +183,10 @@ static void child(const struct uklp_run *r)
 	setenv("PATH", path, 1);
 	setenv(UKLP_CC_ENV_LOG, r->log, 1);
 	setenv(UKLP_CC_ENV_WRAPDIR, r->wrapdir, 1);
+	if (r->incdir)
+		setenv(UKLP_CC_ENV_INCLUDE, r->incdir, 1);
+	else
+		unsetenv(UKLP_CC_ENV_INCLUDE);
 	/* the tree is not where its author built it: make's idea of PWD */
 	setenv("PWD", r->tree, 1);
 	if (r->jobs > 0) {

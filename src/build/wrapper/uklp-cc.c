@@ -5,7 +5,8 @@
  * make, autotools, libtool and CMake all call it without being told.
  *
  * For each call it finds the real program further down PATH and runs it;
- * a compile gets -ffunction-sections -fdata-sections added; when the real
+ * a compile gets -ffunction-sections -fdata-sections added, and
+ * -isystem $UKLP_CC_INCLUDE (uklp's headers, for the fix); when the real
  * program succeeded, the command is appended to the log named by
  * $UKLP_CC_LOG (format in record.h): compiles with their source and
  * object, links with their inputs, archives with their members.  A link
@@ -255,8 +256,14 @@ static void add_flags(struct strv *v)
 {
 	static const char *const flags[] = UKLP_CC_FLAGS;
 
+	const char *inc = getenv(UKLP_CC_ENV_INCLUDE);
+
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		cc_push(v, flags[i]);
+	if (inc && *inc) {
+		cc_push(v, "-isystem");
+		cc_push(v, inc);
+	}
 }
 
 /* cc ... -c: run it with the flags, log each source's object. */
