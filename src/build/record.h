@@ -28,6 +28,13 @@
  * only uklp/, and comes after the build's -I and -isystem directories:
  * nothing of the original build resolves differently. */
 #define UKLP_CC_ENV_INCLUDE	"UKLP_CC_INCLUDE"
+/* Set ("1") in the fixed build: its links may leave symbols undefined.
+ * The fix's code calls the runtime's API (klp_shadow_*, klp_get_state...),
+ * which the program does not define; the differ takes the fixed objects,
+ * never the fixed build's programs, and a symbol the target lacks is
+ * reported when the patch is converted. */
+#define UKLP_CC_ENV_FIXED	"UKLP_CC_FIXED"
+#define UKLP_CC_FIXED_LDFLAG	"-Wl,--unresolved-symbols=ignore-in-object-files"
 /* Flags added to every compile: one section per function and per
  * variable, so that the differ can compare and take functions one by one
  * (as kpatch-build and klp-build do). */

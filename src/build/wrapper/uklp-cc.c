@@ -6,8 +6,9 @@
  *
  * For each call it finds the real program further down PATH and runs it;
  * a compile gets -ffunction-sections -fdata-sections added, and
- * -isystem $UKLP_CC_INCLUDE (uklp's headers, for the fix); when the real
- * program succeeded, the command is appended to the log named by
+ * -isystem $UKLP_CC_INCLUDE (uklp's headers, for the fix); a link of the
+ * fixed build may leave symbols undefined (the fix's calls of the
+ * runtime's klp_* API: see record.h).  When the real program succeeded, the command is appended to the log named by
  * $UKLP_CC_LOG (format in record.h): compiles with their source and
  * object, links with their inputs, archives with their members.  A link
  * that also compiles sources (cc -o prog a.c b.c) is split into compiles
@@ -312,6 +313,20 @@ static void common_words(char **argv, struct strv *out)
 	}
 }
 
+/* A link: in the fixed build, symbols may stay undefined (record.h). */
+static int run_link(const char *real, char **argv)
+{
+	const char *fixed = getenv(UKLP_CC_ENV_FIXED);
+	struct strv cmd = { 0 };
+
+	if (!fixed || strcmp(fixed, "1"))
+		return run(real, argv);
+	for (int i = 0; argv[i]; i++)
+		cc_push(&cmd, argv[i]);
+	cc_push(&cmd, UKLP_CC_FIXED_LDFLAG);
+	return run(real, cmd.v);
+}
+
 /* cc -o prog a.c b.o: compile a.c to a kept object, then link. */
 static int do_link(const char *real, char **argv, const char *cwd, struct ccline *c)
 {
@@ -321,7 +336,7 @@ static int do_link(const char *real, char **argv, const char *cwd, struct ccline
 	int ret;
 
 	if (c->has_x || c->stdin_src || c->rsp || !c->sources.n) {
-		ret = run(real, argv);
+		ret = run_link(real, argv);
 		if (ret || c->sources.n || c->stdin_src)
 			goto out;	/* objects we cannot keep: no record */
 	} else {
@@ -363,7 +378,7 @@ static int do_link(const char *real, char **argv, const char *cwd, struct ccline
 			}
 			cc_push(&link, argv[i]);
 		}
-		ret = run(real, link.v);
+		ret = run_link(real, link.v);
 		if (ret)
 			goto out;
 	}
