@@ -100,14 +100,16 @@ struct uklp_diff_emit_opts {
  * target object target_names[i] ("vmlinux" for the main executable, or
  * a shared object's soname).  The output holds the changed and new
  * functions with what they need, a generated descriptor (.uklp.patch,
- * one klp_object per target, one klp_func per changed function), relocations
+ * one klp_object per target, one klp_func per changed function, the
+ * callbacks the fixed sources name with KLP_*_CALLBACK()), relocations
  * to what stays in the target (normal ones to exported symbols, klp
  * relocations to the others, through convert), unwind information, the
  * build-ids, and a manifest (.uklp.manifest, docs/formats.md).
  *
  * Refuses, with one message listing every unit's refusals: changed
  * initialised data, changed constructors and start-up code, changed data
- * sizes, and a fix without any functional change.  Written atomically:
+ * sizes, callbacks that are not the fix's code or two of a kind for one
+ * object, and a fix without any functional change.  Written atomically:
  * nothing is left at out_path on failure.  -EINVAL for a refusal,
  * -ENODATA when nothing changed, other -errno.
  */
