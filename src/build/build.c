@@ -25,56 +25,52 @@ void uklp_build_step(int n, const char *fmt, const char *a, const char *b)
 	fputc('\n', stderr);
 }
 
-/* The wrapper: given, else next to uklp (../lib/uklp/), else installed. */
-static char *find_wrapper(const struct uklp_build_opts *o)
-{
-	char exe[PATH_MAX], *p = NULL, real[PATH_MAX];
-	ssize_t n;
-
-	if (o->wrapper)
-		return realpath(o->wrapper, real) ? strdup(real) : NULL;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 32);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = 0;
-		slash = strrchr(exe, '/');
-		if (slash) {
-			strcpy(slash, "/../lib/uklp/uklp-cc");
-			if (!access(exe, X_OK) && realpath(exe, real))
-				return strdup(real);
-		}
-	}
-	if (!access(UKLP_RTDIR "/uklp-cc", X_OK))
-		p = strdup(UKLP_RTDIR "/uklp-cc");
-	return p;
-}
-
-/* uklp's include directory, the one with <uklp/livepatch-helpers.h>:
- * next to uklp (../include, in the source tree and when installed), else
- * the installed one.  NULL if neither has it: a fix can still be built,
- * only not one that includes uklp's headers. */
-static char *find_incdir(void)
+/* A file of uklp's installation: rel next to uklp (<bin>/../rel, in the
+ * source tree and when installed), else at installed; realpath'ed and
+ * malloc'ed, or NULL when neither is there. */
+static char *find_installed(const char *rel, const char *installed, int mode)
 {
 	char exe[PATH_MAX], real[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 64);
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash;
 
 	if (n > 0) {
 		exe[n] = 0;
 		slash = strrchr(exe, '/');
-		if (slash) {
-			strcpy(slash, "/../include/uklp/livepatch-helpers.h");
-			if (!access(exe, R_OK) && realpath(exe, real)) {
-				*strrchr(real, '/') = 0;	/* .../include/uklp */
-				*strrchr(real, '/') = 0;	/* .../include */
+		if (slash && (size_t)(slash - exe) + 5 + strlen(rel) < sizeof(exe)) {
+			sprintf(slash, "/../%s", rel);
+			if (!access(exe, mode) && realpath(exe, real))
 				return strdup(real);
-			}
 		}
 	}
-	if (!access(UKLP_INCDIR "/uklp/livepatch-helpers.h", R_OK))
-		return strdup(UKLP_INCDIR);
+	if (!access(installed, mode) && realpath(installed, real))
+		return strdup(real);
 	return NULL;
+}
+
+/* The wrapper: given, else next to uklp (../lib/uklp/), else installed. */
+static char *find_wrapper(const struct uklp_build_opts *o)
+{
+	char real[PATH_MAX];
+
+	if (o->wrapper)
+		return realpath(o->wrapper, real) ? strdup(real) : NULL;
+	return find_installed("lib/uklp/uklp-cc", UKLP_RTDIR "/uklp-cc", X_OK);
+}
+
+/* uklp's include directory, the one with <uklp/livepatch-helpers.h>, for
+ * the fix's callbacks.  NULL if not found: a fix can still be built, only
+ * not one that includes uklp's headers. */
+static char *find_incdir(void)
+{
+	char *p = find_installed("include/uklp/livepatch-helpers.h",
+				 UKLP_INCDIR "/uklp/livepatch-helpers.h", R_OK);
+
+	if (p) {
+		*strrchr(p, '/') = 0;	/* .../include/uklp */
+		*strrchr(p, '/') = 0;	/* .../include */
+	}
+	return p;
 }
 
 static int build_orig(struct run *r)
@@ -252,6 +248,7 @@ static void run_free(struct run *r)
 	free(r->wrapper);
 	free(r->wrapdir);
 	free(r->incdir);
+	free(r->runtime);
 }
 
 static int prepare(struct run *r)
@@ -289,6 +286,10 @@ static int prepare(struct run *r)
 	else
 		pr_debug("uklp's headers not found next to uklp nor in %s: a fix cannot include <uklp/livepatch-helpers.h>",
 			 UKLP_INCDIR);
+	r->runtime = find_installed("lib/uklp/libuklp-rt.so", UKLP_RTDIR "/libuklp-rt.so", R_OK);
+	if (!r->runtime)
+		pr_debug("uklp's runtime not found next to uklp nor in %s: the fixed build cannot link a fix that calls klp_*",
+			 UKLP_RTDIR);
 	if (asprintf(&r->work, "%s/uklp-build.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0) {
 		r->work = NULL;
 		return -ENOMEM;

@@ -234,7 +234,7 @@ int uklp_build_fixed(struct run *r)
 	struct uklp_run run = {
 		.tree = r->cache.tree, .cmd = r->o->build_cmd, .wrapdir = r->wrapdir,
 		.incdir = r->incdir, .log = log, .out = out, .jobs = r->o->jobs, .progress = r->o->progress,
-		.step = "[3/5] fixed build", .fixed = true,
+		.step = "[3/5] fixed build", .runtime = r->runtime,
 	};
 	int ret, ret2;
 

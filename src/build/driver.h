@@ -23,6 +23,7 @@ struct run {
 	char source[PATH_MAX];
 	char *work, *wrapper, *wrapdir;
 	char *incdir;		/* uklp's headers, for the fix (NULL: not found) */
+	char *runtime;		/* libuklp-rt.so, for the fixed build's links */
 	struct uklp_cache cache;
 	struct uklp_tree_stats stats;
 	struct uklp_build_target *t;

@@ -101,7 +101,7 @@ struct uklp_run {
 	const char *cmd;	/* sh -c */
 	const char *wrapdir;	/* first on PATH */
 	const char *incdir;	/* UKLP_CC_INCLUDE, or NULL */
-	bool fixed;		/* the fixed build: UKLP_CC_FIXED */
+	const char *runtime;	/* UKLP_CC_RUNTIME (the fixed build), or NULL */
 	const char *log;	/* UKLP_CC_LOG */
 	const char *out;	/* the build's stdout and stderr */
 	const char *step;	/* for the progress line */

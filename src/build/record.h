@@ -28,13 +28,15 @@
  * only uklp/, and comes after the build's -I and -isystem directories:
  * nothing of the original build resolves differently. */
 #define UKLP_CC_ENV_INCLUDE	"UKLP_CC_INCLUDE"
-/* Set ("1") in the fixed build: its links may leave symbols undefined.
- * The fix's code calls the runtime's API (klp_shadow_*, klp_get_state...),
- * which the program does not define; the differ takes the fixed objects,
- * never the fixed build's programs, and a symbol the target lacks is
- * reported when the patch is converted. */
-#define UKLP_CC_ENV_FIXED	"UKLP_CC_FIXED"
-#define UKLP_CC_FIXED_LDFLAG	"-Wl,--unresolved-symbols=ignore-in-object-files"
+/* Set in the fixed build only: uklp's runtime, libuklp-rt.so, which each
+ * link of that build takes as needed.  The fix's code calls the runtime's
+ * API (klp_shadow_*, klp_get_state...), which the program does not
+ * define; linked with the runtime, the fixed programs link as they would
+ * in the process.  As needed, so that a link that does not call it, a
+ * configure probe above all, comes out as without it (probes are run).
+ * Not for static or relocatable links, which cannot take a shared
+ * object. */
+#define UKLP_CC_ENV_RUNTIME	"UKLP_CC_RUNTIME"
 /* Flags added to every compile: one section per function and per
  * variable, so that the differ can compare and take functions one by one
  * (as kpatch-build and klp-build do). */

@@ -187,10 +187,10 @@ static void child(const struct uklp_run *r)
 		setenv(UKLP_CC_ENV_INCLUDE, r->incdir, 1);
 	else
 		unsetenv(UKLP_CC_ENV_INCLUDE);
-	if (r->fixed)
-		setenv(UKLP_CC_ENV_FIXED, "1", 1);
+	if (r->runtime)
+		setenv(UKLP_CC_ENV_RUNTIME, r->runtime, 1);
 	else
-		unsetenv(UKLP_CC_ENV_FIXED);
+		unsetenv(UKLP_CC_ENV_RUNTIME);
 	/* the tree is not where its author built it: make's idea of PWD */
 	setenv("PWD", r->tree, 1);
 	if (r->jobs > 0) {

@@ -7,8 +7,8 @@
  * For each call it finds the real program further down PATH and runs it;
  * a compile gets -ffunction-sections -fdata-sections added, and
  * -isystem $UKLP_CC_INCLUDE (uklp's headers, for the fix); a link of the
- * fixed build may leave symbols undefined (the fix's calls of the
- * runtime's klp_* API: see record.h).  When the real program succeeded, the command is appended to the log named by
+ * fixed build takes uklp's runtime as needed (the fix's calls of the
+ * klp_* API: see record.h).  When the real program succeeded, the command is appended to the log named by
  * $UKLP_CC_LOG (format in record.h): compiles with their source and
  * object, links with their inputs, archives with their members.  A link
  * that also compiles sources (cc -o prog a.c b.c) is split into compiles
@@ -313,17 +313,33 @@ static void common_words(char **argv, struct strv *out)
 	}
 }
 
-/* A link: in the fixed build, symbols may stay undefined (record.h). */
-static int run_link(const char *real, char **argv)
+/* A link that cannot take a shared object: static or relocatable. */
+static bool static_link(const struct ccline *c)
 {
-	const char *fixed = getenv(UKLP_CC_ENV_FIXED);
+	static const char *const opts[] = {
+		"-static", "-static-pie", "-r", "-Wl,-r", "-Wl,--relocatable", "-relocatable",
+	};
+
+	for (size_t i = 0; i < c->words.n; i++)
+		for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+			if (!strcmp(c->words.v[i], opts[k]))
+				return true;
+	return false;
+}
+
+/* A link: in the fixed build, with uklp's runtime as needed (record.h). */
+static int run_link(const char *real, char **argv, const struct ccline *c)
+{
+	const char *rt = getenv(UKLP_CC_ENV_RUNTIME);
 	struct strv cmd = { 0 };
 
-	if (!fixed || strcmp(fixed, "1"))
+	if (!rt || !*rt || static_link(c))
 		return run(real, argv);
 	for (int i = 0; argv[i]; i++)
 		cc_push(&cmd, argv[i]);
-	cc_push(&cmd, UKLP_CC_FIXED_LDFLAG);
+	cc_push(&cmd, "-Wl,--push-state,--as-needed,-Bdynamic");
+	cc_push(&cmd, rt);
+	cc_push(&cmd, "-Wl,--pop-state");
 	return run(real, cmd.v);
 }
 
@@ -336,7 +352,7 @@ static int do_link(const char *real, char **argv, const char *cwd, struct ccline
 	int ret;
 
 	if (c->has_x || c->stdin_src || c->rsp || !c->sources.n) {
-		ret = run_link(real, argv);
+		ret = run_link(real, argv, c);
 		if (ret || c->sources.n || c->stdin_src)
 			goto out;	/* objects we cannot keep: no record */
 	} else {
@@ -378,7 +394,7 @@ static int do_link(const char *real, char **argv, const char *cwd, struct ccline
 			}
 			cc_push(&link, argv[i]);
 		}
-		ret = run_link(real, link.v);
+		ret = run_link(real, link.v, c);
 		if (ret)
 			goto out;
 	}
