@@ -6,11 +6,12 @@
  *
  * Included: every changed function (it replaces its original), every new
  * global function or variable (another unit of the same fix may use it),
- * every callback the fix registers (callbacks.c), and, transitively, what included code refers to and the target does not
- * have as it is: new functions and data, the changed constants it reads
- * (private copies), and what it owns (jump tables, string literals,
- * .cold parts, __func__ and switch tables).  Everything else it refers to
- * stays in the target and is reached by relocation.
+ * every callback the fix registers (callbacks.c), and, transitively, what
+ * included code refers to and the target does not have as it is: new
+ * functions and data, the changed constants it reads (private copies),
+ * and what it owns (jump tables, string literals, .cold parts, __func__
+ * and switch tables).  Everything else it refers to stays in the target
+ * and is reached by relocation.
  *
  * Refused (each one named, all reported together by uklp_diff_emit):
  *   - a variable whose initial value or size changed, and a changed

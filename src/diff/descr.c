@@ -163,9 +163,12 @@ static int callbacks(struct demit *m, size_t s_objs, const size_t *tobj)
 
 	for (size_t k = 0; k < m->nobjs && !ret; k++) {
 		const struct eobj *o = &m->objs[k];
-		size_t at = (tobj[target_index(m, o->target)] - 1) * sizeof(struct klp_object) +
-			    offsetof(struct klp_object, callbacks);
+		size_t at;
 
+		if (!o->d->ncbs)
+			continue;
+		at = (tobj[target_index(m, o->target)] - 1) * sizeof(struct klp_object) +
+		     offsetof(struct klp_object, callbacks);
 		for (size_t i = 0; i < o->d->ncbs && !ret; i++) {
 			const struct dcallback *cb = &o->d->cbs[i];
 
