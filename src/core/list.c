@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "core/core.h"
+#include "core/objects.h"
 
 static const char *state_name(uint32_t st)
 {
@@ -20,9 +21,32 @@ static const char *state_name(uint32_t st)
 		return "enabled";
 	case UKLP_RT_DISABLED:
 		return "disabled";
+	case UKLP_RT_UNLOADING:
+		return "transition";
 	default:
 		return "unknown";
 	}
+}
+
+static const char *obj_state(const struct uklp_rt_object *o)
+{
+	switch (o->state) {
+	case UKLP_OBJ_PATCHED:
+		return o->late_count ? "patched (late)" : "patched";
+	case UKLP_OBJ_PENDING:
+		return "pending";
+	case UKLP_OBJ_FAILED:
+		return "failed";
+	case UKLP_OBJ_MISMATCH:
+		return "mismatch";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *obj_name(const struct uklp_rt_object *o)
+{
+	return o->name[0] ? o->name : "vmlinux";
 }
 
 static void json_str(FILE *f, const char *s)
@@ -54,9 +78,22 @@ static void list_json(const struct uklp_session *s, FILE *f)
 			state_name(p->state), p->state == UKLP_RT_ENABLED ? "true" : "false",
 			p->forced ? "true" : "false");
 		json_str(f, p->path);
-		fprintf(f, ", \"loaded_at\": %llu, \"base\": \"0x%llx\", \"size\": %llu, \"funcs\": [",
+		fprintf(f, ", \"loaded_at\": %llu, \"base\": \"0x%llx\", \"size\": %llu, \"objects\": [",
 			(unsigned long long)p->loaded_at, (unsigned long long)p->base,
 			(unsigned long long)p->size);
+		for (uint32_t j = 0; j < p->nobjs; j++) {
+			const struct uklp_rt_object *o = &uklp_rec_objs(p)[j];
+
+			fprintf(f, "%s\n    {\"object\": ", j ? "," : "");
+			json_str(f, obj_name(o));
+			fprintf(f, ", \"state\": \"%s\", \"loaded\": %s, \"late_patches\": %u, \"callbacks\": %u, \"error\": ",
+				o->state == UKLP_OBJ_PENDING ? "pending" :
+				o->state == UKLP_OBJ_PATCHED ? "patched" : obj_state(o),
+				o->state == UKLP_OBJ_PENDING ? "false" : "true", o->late_count, o->has);
+			json_str(f, o->error);
+			fprintf(f, "}");
+		}
+		fprintf(f, "], \"funcs\": [");
 		for (uint32_t j = 0; j < p->nfuncs; j++) {
 			const struct uklp_rt_func *fn = &p->funcs[j];
 
@@ -64,10 +101,11 @@ static void list_json(const struct uklp_session *s, FILE *f)
 			json_str(f, fn->object[0] ? fn->object : "vmlinux");
 			fprintf(f, ", \"old_name\": ");
 			json_str(f, fn->old_name);
-			fprintf(f, ", \"old_sympos\": %llu, \"old_addr\": \"0x%llx\", \"new_addr\": \"0x%llx\", \"switch\": \"%s\"}",
+			fprintf(f, ", \"old_sympos\": %llu, \"old_addr\": \"0x%llx\", \"new_addr\": \"0x%llx\", \"switch\": \"%s\", \"patched\": %s}",
 				(unsigned long long)fn->old_sympos, (unsigned long long)fn->old_addr,
 				(unsigned long long)fn->new_addr,
-				fn->mode == UKLP_SWITCH_PAD ? "pad" : "jmp");
+				fn->mode == UKLP_SWITCH_PAD ? "pad" : "jmp",
+				uklp_rec_func_live(p, j) ? "true" : "false");
 		}
 		fprintf(f, "]}");
 	}
@@ -92,9 +130,26 @@ static void list_text(const struct uklp_session *s, FILE *f)
 			p->forced ? ", forced" : "",
 			p->state == UKLP_RT_DISABLED ? ", code kept mapped: a thread may still run it" : "",
 			p->path, when);
+		for (uint32_t j = 0; j < p->nobjs; j++) {
+			const struct uklp_rt_object *o = &uklp_rec_objs(p)[j];
+
+			/* The executable alone, patched: nothing to say. */
+			if (p->nobjs == 1 && !o->name[0] && o->state == UKLP_OBJ_PATCHED)
+				break;
+			fprintf(f, "  object %s: %s%s%s%s\n", obj_name(o), obj_state(o),
+				!o->error[0] ? "" : o->state == UKLP_OBJ_PENDING ? " (last time: " : ": ",
+				o->error, o->error[0] && o->state == UKLP_OBJ_PENDING ? ")" : "");
+		}
 		for (uint32_t j = 0; j < p->nfuncs; j++) {
 			const struct uklp_rt_func *fn = &p->funcs[j];
 
+			if (!uklp_rec_func_live(p, j)) {
+				fprintf(f, "  %s:%s,%llu (not patched) -> 0x%llx\n",
+					fn->object[0] ? fn->object : "vmlinux", fn->old_name,
+					(unsigned long long)fn->old_sympos,
+					(unsigned long long)fn->new_addr);
+				continue;
+			}
 			fprintf(f, "  %s:%s,%llu 0x%llx -> 0x%llx\n",
 				fn->object[0] ? fn->object : "vmlinux", fn->old_name,
 				(unsigned long long)fn->old_sympos,

@@ -66,7 +66,14 @@ static int read_record(struct uklp_session *s, uint64_t addr, struct uklp_rec *r
 		       (unsigned long long)addr);
 		return -EIO;
 	}
-	len = sizeof(hdr) + hdr.nfuncs * sizeof(struct uklp_rt_func);
+	if (hdr.nobjs > 65536) {
+		pr_err("process %d: corrupt patch record at 0x%llx", s->opts->pid,
+		       (unsigned long long)addr);
+		return -EIO;
+	}
+	/* The objects follow funcs[] (uklp_rec_objs()). */
+	len = sizeof(hdr) + hdr.nfuncs * sizeof(struct uklp_rt_func) +
+	      hdr.nobjs * sizeof(struct uklp_rt_object);
 	p = malloc(len);
 	if (!p)
 		return -ENOMEM;
@@ -127,6 +134,46 @@ int uklp_registry_read(struct uklp_session *s)
 			return -EIO;
 		}
 	}
+	return 0;
+}
+
+int uklp_registry_refresh(struct uklp_session *s, bool *changed)
+{
+	uint64_t gen;
+	int ret;
+
+	*changed = false;
+	if (!s->registry)
+		return 0;
+	ret = uklp_proc_read(s->proc, s->registry + offsetof(struct uklp_rt_registry, generation),
+			     &gen, sizeof(gen));
+	if (ret || gen == s->reg.generation)
+		return ret;
+	*changed = true;
+	return uklp_registry_read(s);
+}
+
+int uklp_registry_runtime_symbol(struct uklp_session *s, const char *name, uint64_t *addr)
+{
+	struct uklp_object *rt = runtime_object(s);
+	struct uklp_symtab *tab;
+	const struct uklp_sym *sym;
+	int ret;
+
+	if (!rt) {
+		pr_err("process %d: the uklp runtime is not loaded", s->opts->pid);
+		return -ENOENT;
+	}
+	ret = uklp_session_symtab(s, rt, &tab);
+	if (ret)
+		return ret;
+	sym = uklp_symtab_find_export(tab, name);
+	if (!sym) {
+		pr_err("process %d: the uklp runtime in it (%s) has no '%s': an older uklp loaded it",
+		       s->opts->pid, rt->path, name);
+		return -ENOENT;
+	}
+	*addr = sym->value + rt->bias;
 	return 0;
 }
 
