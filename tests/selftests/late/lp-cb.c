@@ -75,5 +75,8 @@ static struct klp_object objs[] = {
 	{ .name = "libcb2.so.1", .funcs = no_funcs, .callbacks = CALLBACKS, },
 	{ }
 };
-static struct klp_patch patch = { .objs = objs, };
+#ifndef REPLACE
+#define REPLACE false
+#endif
+static struct klp_patch patch = { .objs = objs, .replace = REPLACE, };
 KLP_PATCH(patch);
