@@ -7,7 +7,8 @@ LATE_LIBS := $(OUT)/libcb1.so.1 $(OUT)/libcb2.so.1 $(OUT)/libcbbusy.so.1 \
 LATE_PATCHES := $(OUT)/lp-cb.o $(OUT)/lp-cb2.o $(OUT)/lp-cb-replace.o $(OUT)/lp-cb-crash.o $(OUT)/lp-cb-hang.o \
 		$(OUT)/lp-late1.o $(OUT)/lp-late.klp.o $(OUT)/lp-late-nobid.klp.o
 
-late-all: $(OUT)/late $(LATE_LIBS) $(OUT)/other/libcb1.so.1 $(LATE_PATCHES)
+late-all: $(OUT)/late $(LATE_LIBS) $(OUT)/other/libcb1.so.1 $(OUT)/renamed/libcb1.so.1 \
+	  $(LATE_PATCHES)
 
 $(OUT)/libcb%.so.1: late/libcb%.c
 	@mkdir -p $(OUT)
@@ -19,11 +20,15 @@ $(OUT)/other/libcb1.so.1: late/libcb1.c
 	$(CC) $(LATE_CFLAGS) -fPIC -shared -Wl,-soname,libcb1.so.1 \
 		-Wl,--build-id=0x0badcafe0badcafe0badcafe0badcafe0badcafe -o $@ $<
 
+$(OUT)/renamed/libcb1.so.1: late/libcb1.c
+	@mkdir -p $(OUT)/renamed
+	$(CC) $(LATE_CFLAGS) -DCB1_RENAMED -fPIC -shared -Wl,-soname,libcb1.so.1 -o $@ $<
+
 $(OUT)/libpad.so: late/libpad.c
 	$(CC) $(LATE_CFLAGS) -fPIC -shared -Wl,-soname,libpad.so -o $@ $<
 
 $(OUT)/libpad2.so: late/libpad.c
-	$(CC) $(LATE_CFLAGS) -fPIC -shared -Wl,-soname,libpad2.so -o $@ $<
+	$(CC) $(LATE_CFLAGS) -DPAD_BIG -fPIC -shared -Wl,-soname,libpad2.so -o $@ $<
 
 # -rdynamic: the patches read cb_pre_patch_ret and call cb_log.
 $(OUT)/late: late/late.c progs/cmdloop.c progs/checked_read.S late/cb.h progs/cmdloop.h
@@ -61,9 +66,13 @@ $(OUT)/late.syms: $(OUT)/late $(OUT)/libcb1.so.1 $(OUT)/libcb2.so.1 $(UKLP)
 $(OUT)/lp-late.klp.o: $(OUT)/lp-late.o $(OUT)/late.syms $(UKLP)
 	$(UKLP) convert --symbols $(OUT)/late.syms $< $@
 
-# Converted, but without the build-ids: loads into another build of
-# libcb1, whose symbols then decide (the runtime's own checks).
-$(OUT)/lp-late-nobid.klp.o: $(OUT)/lp-late.klp.o
-	objcopy --remove-section=.uklp.buildids $< $@
+# Converted without libcb1's build-id ("-" in the symbol database): the
+# patch then loads into another build of libcb1, whose symbols decide
+# (the runtime's own checks).
+$(OUT)/late-nobid.syms: $(OUT)/late.syms
+	sed 's/^object libcb1.so.1 [0-9a-f]* /object libcb1.so.1 - /' $< > $@
+
+$(OUT)/lp-late-nobid.klp.o: $(OUT)/lp-late.o $(OUT)/late-nobid.syms $(UKLP)
+	$(UKLP) convert --symbols $(OUT)/late-nobid.syms $< $@
 
 .PHONY: late-all

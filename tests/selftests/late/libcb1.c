@@ -9,6 +9,12 @@
 #include <string.h>
 
 volatile int cb1_zero;
+
+/* Another build in which the static the patches reach is called
+ * otherwise: its klp relocation finds no symbol. */
+#ifdef CB1_RENAMED
+#define cb1_secret cb1_hidden
+#endif
 int cb1_ctor_value = -1;
 
 /* Reached by patches only through a klp relocation (static). */
