@@ -20,6 +20,7 @@
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "core/buildid.h"
@@ -265,27 +266,54 @@ int uklp_lm_matches(struct uklp_session *s, uint64_t lm, const char *name, bool 
 
 /* ---- planning ---- */
 
+/*
+ * The maps and the dynamic loader's list, read one after the other, must
+ * agree on every library of the patch: a library in the maps that the
+ * dynamic loader does not list (being mapped, or unmapped) cannot be
+ * checked again in the stop, and a switch written where it was could land
+ * in whatever was mapped there since.  Read both again until they agree.
+ */
+#define LOCATE_TRIES 100
+
 int uklp_plan_locate(struct uklp_session *s, struct uklp_plan *pl)
 {
-	int ret;
+	for (int t = 0;; t++) {
+		bool agree = true;
+		int ret;
 
-	free(pl->lms);
-	ret = uklp_lm_read(s, &pl->lms, &pl->nlms);
-	if (ret)
-		return ret;
-	for (size_t i = 0; i < pl->nobjs; i++) {
-		struct uklp_plan_obj *o = &pl->objs[i];
-		struct uklp_object *mo = uklp_maps_find_object(s->maps, o->name);
+		if (t)
+			usleep(1000);
+		ret = uklp_session_reread_maps(s);
+		if (!ret) {
+			free(pl->lms);
+			ret = uklp_lm_read(s, &pl->lms, &pl->nlms);
+		}
+		if (ret)
+			return ret;
+		for (size_t i = 0; i < pl->nobjs; i++) {
+			struct uklp_plan_obj *o = &pl->objs[i];
+			struct uklp_object *mo = uklp_maps_find_object(s->maps, o->name);
 
-		o->loaded = mo != NULL;
-		o->bias = mo ? mo->bias : 0;
-		o->link_map = 0;
-		/* The dynamic loader's entry for it: the one at its bias. */
-		for (size_t k = 0; mo && o->name && k < pl->nlms; k++)
-			if (pl->lms[k].l_addr == mo->bias)
-				o->link_map = pl->lms[k].addr;
+			o->loaded = mo != NULL;
+			o->bias = mo ? mo->bias : 0;
+			o->link_map = 0;
+			if (!mo || !o->name)
+				continue;	/* the executable never goes */
+			/* The dynamic loader's entry for it: the one at its bias. */
+			for (size_t k = 0; k < pl->nlms && !o->link_map; k++)
+				if (pl->lms[k].l_addr == mo->bias)
+					o->link_map = pl->lms[k].addr;
+			if (!o->link_map && pl->nlms)
+				agree = false;
+		}
+		if (agree)
+			return 0;
+		if (t == LOCATE_TRIES) {
+			pr_err("process %d: its libraries kept changing while uklp looked at them (a library in its maps that the dynamic loader does not list)",
+			       s->opts->pid);
+			return -EAGAIN;
+		}
 	}
-	return 0;
 }
 
 int uklp_plan_relas(struct uklp_plan *pl, const struct uklp_image *img, uint64_t objs_addr)
