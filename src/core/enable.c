@@ -100,8 +100,15 @@ static int replan_came(struct load *l, struct uklp_plan_obj *o)
 		ret = uklp_image_relocate_object(l->img, o->name, &r);
 	if (!ret)
 		ret = write_relas(l, o);
-	if (ret)
-		return ret;
+	if (ret) {
+		/* As if it had not come; if it went again meanwhile (its
+		 * file or code gone), the next try sees it so. */
+		uklp_plan_clear_relas(&l->s, o);
+		for (size_t i = 0; i < o->nfuncs; i++)
+			uklp_load_pending_func(l, o->first_func + i);
+		o->loaded = false;
+		return uklp_plan_moved(&l->s, &l->plan) ? -ESTALE : ret;
+	}
 	ro->state = UKLP_OBJ_PATCHED;
 	return uklp_callbacks_pre_patch(&l->s, l->name, obj_addr(l, o), ro, 1, &l->stuck);
 }
@@ -130,9 +137,16 @@ static int replan(struct load *l)
 		ret = uklp_load_spare_rec(&l->s);
 	if (!ret)
 		ret = uklp_plan_locate(&l->s, pl);
-	for (size_t i = 0; !ret && i < pl->nobjs; i++) {
+	if (ret) {
+		free(was);
+		return ret;
+	}
+	/* Every object, even after a failure: the record must say what was
+	 * done.  -ESTALE (an object went again meanwhile) only means: again. */
+	for (size_t i = 0; i < pl->nobjs; i++) {
 		struct uklp_plan_obj *o = &pl->objs[i];
 		bool now = o->loaded;
+		int err = 0;
 
 		if (!o->name)
 			continue;
@@ -140,25 +154,30 @@ static int replan(struct load *l)
 				      was[i].link_map != o->link_map)) {
 			uint64_t bias = o->bias, lm = o->link_map;
 
-			ret = replan_gone(l, o);
+			err = replan_gone(l, o);
 			o->bias = bias;
 			o->link_map = lm;
 			was[i].loaded = false;
 		}
 		o->loaded = now;
-		if (!ret && !was[i].loaded && now)
-			ret = replan_came(l, o);
+		if (!err && !was[i].loaded && now)
+			err = replan_came(l, o);
+		if (err && (!ret || ret == -ESTALE))
+			ret = err;
+		if (ret && ret != -ESTALE)
+			break;
 	}
 	free(was);
-	if (ret)
+	if (ret && ret != -ESTALE)
 		return ret;
 	uklp_plan_fill(pl, uklp_rec_objs(l->rec));
-	ret = uklp_load_add_trampolines(l);
-	if (!ret)
-		ret = uklp_proc_write(l->s.proc, l->rec_addr, l->rec, l->rec_size);
-	if (!ret)
-		ret = uklp_load_build_ranges(l);
-	return ret;
+	int err = uklp_load_add_trampolines(l);
+
+	if (!err)
+		err = uklp_proc_write(l->s.proc, l->rec_addr, l->rec, l->rec_size);
+	if (!err)
+		err = uklp_load_build_ranges(l);
+	return err ? err : ret;
 }
 
 /*
@@ -196,7 +215,13 @@ int uklp_load_transition(struct load *l)
 			ret = -EBUSY;
 			break;
 		}
+		uklp_log_hold();
 		ret = replan(l);
+		if (ret == -ESTALE) {
+			uklp_log_drop();
+			continue;
+		}
+		uklp_log_release();
 		if (ret)
 			break;
 	}

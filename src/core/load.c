@@ -217,6 +217,10 @@ int uklp_load_resolve_funcs(struct load *l, const struct uklp_plan_obj *only)
 {
 	struct uklp_session *s = &l->s;
 
+	/* A new attempt: nothing of the last one counts. */
+	for (size_t i = 0; !only && i < l->info.nfuncs; i++)
+		l->rec->funcs[i].old_addr = 0;
+
 	for (size_t i = 0; i < l->info.nfuncs; i++) {
 		struct uklp_patch_func *pf = &l->info.funcs[i];
 		struct uklp_rt_func *f = &l->rec->funcs[i];
@@ -333,6 +337,11 @@ int uklp_load_add_trampolines(struct load *l)
 		}
 		/* One page per object, reused for its other functions. */
 		o = uklp_maps_object_at(s->maps, f->old_addr);
+		if (!o) {
+			pr_err("process %d: function '%s' of %s is in no object of the process any more",
+			       s->opts->pid, f->old_name, f->object);
+			return -ESTALE;
+		}
 		for (uint32_t r = 1; r < l->rec->nregions && !slot; r++) {
 			uint64_t a = l->rec->regions[r].addr;
 			int64_t d = (int64_t)(a - from);
@@ -580,6 +589,42 @@ int uklp_load_spare_rec(struct uklp_session *s)
 	return 0;
 }
 
+/* Tries of prepare() while the program loads and unloads libraries. */
+#define PREPARE_TRIES 20
+
+/*
+ * Step 2b (what is loaded, the old functions) and step 3 (a place, the
+ * relocations).  A library of the patch that the program unloads while
+ * they read it makes them fail (its file, its code are gone): if the
+ * dynamic loader's list changed meanwhile, they start again, and only the
+ * last attempt's messages are shown.
+ */
+static int prepare(struct load *l)
+{
+	for (int t = 0;; t++) {
+		int ret;
+
+		uklp_log_hold();
+		ret = uklp_plan_locate(&l->s, &l->plan);
+		if (!ret)
+			ret = uklp_load_resolve_funcs(l, NULL);
+		if (!ret)
+			ret = uklp_registry_runtime_check(&l->s);
+		if (!ret)
+			ret = place_and_relocate(l);
+		if (!ret)
+			ret = uklp_patch_check_aliases(l->img, l->rec);
+		if (ret && t + 1 < PREPARE_TRIES && uklp_plan_moved(&l->s, &l->plan)) {
+			uklp_log_drop();
+			pr_debug("patch '%s': the program loaded or unloaded a library while uklp read it; again",
+				 l->name);
+			continue;
+		}
+		uklp_log_release();
+		return ret;
+	}
+}
+
 int uklp_load(const struct uklp_opts *opts, const char *path)
 {
 	struct load l = { .path = path };
@@ -613,19 +658,10 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	ret = uklp_registry_check_new(&l.s, l.name);
 	if (ret)
 		goto out;
-	ret = uklp_plan_locate(&l.s, &l.plan);
-	if (!ret)
-		ret = uklp_load_resolve_funcs(&l, NULL);
-	if (!ret)
-		ret = uklp_registry_runtime_check(&l.s);
-	if (ret)
-		goto out;
-
-	/* 3. A place, and the relocations for it: every reference of the
-	 * patch is known now, and is checked. */
-	ret = place_and_relocate(&l);
-	if (!ret)
-		ret = uklp_patch_check_aliases(l.img, l.rec);
+	/* 2b and 3: what is loaded, the functions to replace; a place, and
+	 * the relocations for it: every reference of the patch is known
+	 * now, and is checked. */
+	ret = prepare(&l);
 	if (ret)
 		goto out;
 

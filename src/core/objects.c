@@ -266,6 +266,18 @@ int uklp_lm_matches(struct uklp_session *s, uint64_t lm, const char *name, bool 
 
 /* ---- planning ---- */
 
+/* The runtime's count of changes of the dynamic loader's list, or 0. */
+static uint64_t dl_changes(struct uklp_session *s)
+{
+	uint64_t addr, n = 0;
+
+	if (!s->registry || uklp_registry_runtime_symbol(s, "uklp_rt_dl_changes", &addr) ||
+	    uklp_proc_read(s->proc, addr, &n, sizeof(n)))
+		return 0;
+	return n;
+}
+
+
 /*
  * The maps and the dynamic loader's list, read one after the other, must
  * agree on every library of the patch: a library in the maps that the
@@ -283,6 +295,10 @@ int uklp_plan_locate(struct uklp_session *s, struct uklp_plan *pl)
 
 		if (t)
 			usleep(1000);
+		/* Halfway through a dlopen or dlclose, a library may be
+		 * listed and partly mapped: wait for the end of it. */
+		agree = !uklp_loader_busy(s);
+		pl->dl_changes = dl_changes(s);
 		ret = uklp_session_reread_maps(s);
 		if (!ret) {
 			free(pl->lms);
@@ -290,6 +306,7 @@ int uklp_plan_locate(struct uklp_session *s, struct uklp_plan *pl)
 		}
 		if (ret)
 			return ret;
+		agree = agree && !uklp_loader_busy(s);
 		for (size_t i = 0; i < pl->nobjs; i++) {
 			struct uklp_plan_obj *o = &pl->objs[i];
 			struct uklp_object *mo = uklp_maps_find_object(s->maps, o->name);
@@ -303,7 +320,7 @@ int uklp_plan_locate(struct uklp_session *s, struct uklp_plan *pl)
 			for (size_t k = 0; k < pl->nlms && !o->link_map; k++)
 				if (pl->lms[k].l_addr == mo->bias)
 					o->link_map = pl->lms[k].addr;
-			if (!o->link_map && pl->nlms)
+			if ((!o->link_map && pl->nlms) || !mo->text_hi)
 				agree = false;
 		}
 		if (agree)
@@ -314,6 +331,24 @@ int uklp_plan_locate(struct uklp_session *s, struct uklp_plan *pl)
 			return -EAGAIN;
 		}
 	}
+}
+
+bool uklp_plan_moved(struct uklp_session *s, const struct uklp_plan *pl)
+{
+	struct uklp_lm *now;
+	size_t n;
+	bool moved;
+
+	/* A library unloaded and loaded again at the same place, with its
+	 * link_map at the same address, leaves the same list: the count
+	 * tells. */
+	if (dl_changes(s) != pl->dl_changes)
+		return true;
+	if (uklp_lm_read(s, &now, &n))
+		return false;
+	moved = n != pl->nlms || (n && memcmp(now, pl->lms, n * sizeof(*now)));
+	free(now);
+	return moved;
 }
 
 int uklp_plan_relas(struct uklp_plan *pl, const struct uklp_image *img, uint64_t objs_addr)

@@ -48,6 +48,7 @@ struct uklp_plan {
 	size_t nrelas;
 	struct uklp_lm *lms;		/* listed when last planned */
 	size_t nlms;
+	uint64_t dl_changes;		/* the runtime's count then */
 };
 
 /* The patch's objects (its klp_objects, then any other object it has
@@ -60,6 +61,8 @@ void uklp_plan_free(struct uklp_plan *pl);
 size_t uklp_plan_bytes(const struct uklp_plan *pl);
 /* Which objects are loaded now (maps and the dynamic loader's list). */
 int uklp_plan_locate(struct uklp_session *s, struct uklp_plan *pl);
+/* Whether the dynamic loader's list changed since uklp_plan_locate(). */
+bool uklp_plan_moved(struct uklp_session *s, const struct uklp_plan *pl);
 struct uklp_plan_obj *uklp_plan_find(struct uklp_plan *pl, const char *name);
 bool uklp_plan_any_pending(const struct uklp_plan *pl);
 /* Once the image is relocated at its base: the klp relocations of every

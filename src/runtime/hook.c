@@ -240,11 +240,18 @@ static void consistent(void)
  * (against the rules) loads a library re-enters here and returns at once
  * instead of deadlocking; the library it loads is then not patched.
  */
+/* Every time the dynamic loader's list changed: the controller compares
+ * it before and after reading what it needs of a library, to know whether
+ * the library may have gone (and come back) meanwhile. */
+UKLP_RT_EXPORT uint64_t uklp_rt_dl_changes;
+
 __attribute__((section("uklp_hook"), noinline, used))
 void uklp_rt_dl_hook(void)
 {
 	int state = _r_debug.r_state;
 
+	if (state != RT_ADD)
+		__atomic_add_fetch(&uklp_rt_dl_changes, 1, __ATOMIC_RELAXED);
 	if (state == RT_DELETE) {
 		hk.deleted = 1;
 		return;
