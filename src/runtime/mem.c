@@ -28,12 +28,12 @@ void rt_pages_free(void *p, size_t len)
 		munmap(p, len);
 }
 
+/* The pages come at the first write: most hook runs write nothing. */
 int rt_writer_init(struct rt_writer *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->memfd = -1;
-	w->buf = rt_pages(RT_WRITER_PAGES * PAGE);
-	return w->buf ? 0 : -ENOMEM;
+	return 0;
 }
 
 /*
@@ -84,6 +84,13 @@ static void put_page(struct rt_writer *w, uintptr_t addr, const uint8_t *src, si
 	uintptr_t page = addr & ~(PAGE - 1);
 	unsigned off = (unsigned)(addr - page), i;
 
+	if (!w->buf) {
+		w->buf = rt_pages(RT_WRITER_PAGES * PAGE);
+		if (!w->buf) {
+			w->err = -ENOMEM;
+			return;
+		}
+	}
 	for (i = 0; i < w->n && w->span[i].page != page; i++)
 		;
 	if (i == w->n) {
@@ -132,7 +139,8 @@ void rt_writer_done(struct rt_writer *w)
 	rt_writer_flush(w);
 	if (w->memfd >= 0)
 		close(w->memfd);
-	rt_pages_free(w->buf, RT_WRITER_PAGES * PAGE);
+	if (w->buf)
+		rt_pages_free(w->buf, RT_WRITER_PAGES * PAGE);
 	w->buf = NULL;
 	w->memfd = -1;
 }
