@@ -44,20 +44,6 @@ static const char *kind_name(unsigned kind)
 	}
 }
 
-static uint32_t has_bit(unsigned kind)
-{
-	switch (kind) {
-	case UKLP_CB_PRE_PATCH:
-		return UKLP_OBJ_HAS_PRE_PATCH;
-	case UKLP_CB_POST_PATCH:
-		return UKLP_OBJ_HAS_POST_PATCH;
-	case UKLP_CB_PRE_UNPATCH:
-		return UKLP_OBJ_HAS_PRE_UNPATCH;
-	default:
-		return UKLP_OBJ_HAS_POST_UNPATCH;
-	}
-}
-
 int uklp_callback_run(struct uklp_session *s, const char *patch, uint64_t rt_obj,
 		      const struct uklp_rt_object *o, unsigned kind, bool *stuck)
 {
@@ -66,8 +52,10 @@ int uklp_callback_run(struct uklp_session *s, const char *patch, uint64_t rt_obj
 	long r;
 	int err;
 
-	/* Nothing to run: the bits matter only to callbacks. */
-	if (!(o->has & has_bit(kind)))
+	/* An object without callbacks needs no bits.  One with any needs
+	 * every step, even those it has no callback for: its post_unpatch
+	 * runs where pre_patch happened, callback or not. */
+	if (!o->has)
 		return 0;
 	err = uklp_registry_runtime_symbol(s, UKLP_RT_OBJECT_CALLBACK_SYM, &fn);
 	if (err)
@@ -121,7 +109,7 @@ int uklp_callbacks_each(struct uklp_session *s, const char *patch, uint64_t objs
 		uint64_t at = objs_addr + i * sizeof(struct uklp_rt_object);
 		int ret;
 
-		if (!(objs[i].has & has_bit(kind)))
+		if (!objs[i].has)
 			continue;
 		ret = uklp_callback_run(s, patch, at, &objs[i], kind, stuck);
 		if (!ret)
@@ -141,7 +129,7 @@ int uklp_callbacks_pre_patch(struct uklp_session *s, const char *patch, uint64_t
 		uint64_t at = objs_addr + i * sizeof(struct uklp_rt_object);
 		int ret;
 
-		if (objs[i].state != UKLP_OBJ_PATCHED || !(objs[i].has & UKLP_OBJ_HAS_PRE_PATCH))
+		if (objs[i].state != UKLP_OBJ_PATCHED || !objs[i].has)
 			continue;
 		ret = uklp_callback_run(s, patch, at, &objs[i], UKLP_CB_PRE_PATCH, stuck);
 		if (!ret)

@@ -9,7 +9,7 @@
 # stderr; each scenario compares those lines with the kernel's order.
 # Then callbacks that crash or never return.
 . "$(dirname "$0")/functions.sh"
-plan 50
+plan 51
 
 start_target late
 ERRF=$(readlink /proc/$TPID/fd/2)
@@ -263,6 +263,27 @@ $(cb lp-cb-replace post_patch vmlinux)
 $(cb lp-cb-replace pre_unpatch vmlinux)
 $(cb lp-cb-replace post_unpatch vmlinux)"
 fi
+
+# ---- unpatch callbacks without patch callbacks ----
+# The kernel runs post_unpatch where pre_patch succeeded, with or without
+# a pre_patch callback; so pre_unpatch and post_patch.
+mark
+cmd open 1 >/dev/null
+load lp-cb-unpatch
+cmd close 1 >/dev/null
+cmd open 1 >/dev/null
+unload lp-cb-unpatch
+cmd close 1 >/dev/null
+check_log "unpatch callbacks alone" "libcb1: init
+libcb1: exit
+$(cb lp-cb-unpatch pre_unpatch libcb1.so.1)
+$(cb lp-cb-unpatch post_unpatch libcb1.so.1)
+libcb1: init
+$(cb lp-cb-unpatch pre_unpatch vmlinux)
+$(cb lp-cb-unpatch pre_unpatch libcb1.so.1)
+$(cb lp-cb-unpatch post_unpatch vmlinux)
+$(cb lp-cb-unpatch post_unpatch libcb1.so.1)
+libcb1: exit"
 
 # ---- callbacks that crash ----
 uklp list -p $TPID

@@ -4,7 +4,7 @@
 LATE_CFLAGS := -O2 -g -Wall -Wextra -Werror -I progs -I late
 LATE_LIBS := $(OUT)/libcb1.so.1 $(OUT)/libcb2.so.1 $(OUT)/libcbbusy.so.1 \
 	     $(OUT)/libpad.so $(OUT)/libpad2.so
-LATE_PATCHES := $(OUT)/lp-cb.o $(OUT)/lp-cb2.o $(OUT)/lp-cb-replace.o $(OUT)/lp-cb-crash.o $(OUT)/lp-cb-hang.o \
+LATE_PATCHES := $(OUT)/lp-cb.o $(OUT)/lp-cb2.o $(OUT)/lp-cb-replace.o $(OUT)/lp-cb-unpatch.o $(OUT)/lp-cb-crash.o $(OUT)/lp-cb-hang.o \
 		$(OUT)/lp-late1.o $(OUT)/lp-late.klp.o $(OUT)/lp-late-nobid.klp.o
 
 late-all: $(OUT)/late $(LATE_LIBS) $(OUT)/other/libcb1.so.1 $(OUT)/renamed/libcb1.so.1 \
@@ -43,6 +43,9 @@ $(OUT)/lp-cb.o: late/lp-cb.c $(TOP)/include/uklp/livepatch.h
 # The kernel's test_klp_callbacks_demo2: the same, another patch.
 $(OUT)/lp-cb2.o: late/lp-cb.c $(TOP)/include/uklp/livepatch.h
 	$(CC) $(LATE_PCFLAGS) -DPATCH_NAME='"lp-cb2"' -DANSWER_ADD=2000 -c $< -o $@
+
+$(OUT)/lp-cb-unpatch.o: late/lp-cb.c $(TOP)/include/uklp/livepatch.h
+	$(CC) $(LATE_PCFLAGS) -DPATCH_NAME='"lp-cb-unpatch"' -DANSWER_ADD=4000 -DONLY_UNPATCH -c $< -o $@
 
 # demo2 with replace=1, for the atomic replace scenario.
 $(OUT)/lp-cb-replace.o: late/lp-cb.c $(TOP)/include/uklp/livepatch.h

@@ -29,13 +29,13 @@ static void say(const char *what, struct klp_object *obj)
 	cb_log(PATCH_NAME, line);
 }
 
-static int pre_patch(struct klp_object *obj)
+static __attribute__((unused)) int pre_patch(struct klp_object *obj)
 {
 	say("pre_patch_callback", obj);
 	return cb_pre_patch_ret;
 }
 
-static void post_patch(struct klp_object *obj)
+static __attribute__((unused)) void post_patch(struct klp_object *obj)
 {
 	say("post_patch_callback", obj);
 }
@@ -65,8 +65,14 @@ static struct klp_func busy_funcs[] = {
 };
 static struct klp_func no_funcs[] = { { } };
 
+#ifdef ONLY_UNPATCH
+/* Unpatch callbacks alone: they still run, as the kernel's do (the steps
+ * happened, with or without a callback). */
+#define CALLBACKS { .pre_unpatch = pre_unpatch, .post_unpatch = post_unpatch, }
+#else
 #define CALLBACKS { .pre_patch = pre_patch, .post_patch = post_patch, \
 		    .pre_unpatch = pre_unpatch, .post_unpatch = post_unpatch, }
+#endif
 
 static struct klp_object objs[] = {
 	{ .name = NULL, .funcs = vmlinux_funcs, .callbacks = CALLBACKS, },
