@@ -8,7 +8,7 @@
 # that loads later; another build of the library (build-id), a symbol
 # that is not there, and gdb's use of r_brk.
 . "$(dirname "$0")/functions.sh"
-plan 43
+plan 49
 
 lib1() { cmd call $((1000000 + $1)); }
 lib2() { cmd call $((2000000 + $1)); }
@@ -76,6 +76,32 @@ is "$(lib1 5)" 6 "and a library loaded after the unload is not patched"
 cmd close 1 >/dev/null
 cmd close 2 >/dev/null
 is "$(cat /proc/$TPID/maps)" "$maps_base" "/proc/PID/maps as before the load (no trampoline, no image left)"
+
+# ---- two patches of the same function of a library that loads later ----
+# The func stack: the newer patch runs; unloading it brings back the
+# older one's code, which the runtime wrote when the library came.
+uklp load -p $TPID "$OUT/lp-cb.o"
+uklp load -p $TPID "$OUT/lp-late.klp.o"
+cmd open 1 >/dev/null
+is "$(lib1 3)" 5003 "two patches of cb1_answer, library loaded after both: the newer runs"
+cmd close 1 >/dev/null
+cmd open 4 >/dev/null
+cmd open 1 >/dev/null
+is "$(lib1 3)" 5003 "loaded again elsewhere: the newer still"
+uklp unload -p $TPID lp-late
+is "$RC $(lib1 3)" "0 3005" "the newer unloaded: the older one's code runs"
+uklp unload -p $TPID lp-cb
+is "$RC $(lib1 3)" "0 4" "both unloaded: the original"
+cmd close 1 >/dev/null
+cmd close 4 >/dev/null
+uklp load -p $TPID "$OUT/lp-cb.o"
+uklp load -p $TPID "$OUT/lp-late.klp.o"
+cmd open 1 >/dev/null
+uklp unload -p $TPID lp-cb
+is "$RC $(lib1 3)" "0 5003" "the older unloaded first: the newer keeps running"
+uklp unload -p $TPID lp-late
+is "$RC $(lib1 3)" "0 4" "then the newer: the original"
+cmd close 1 >/dev/null
 
 # ---- gdb still sees every load (r_brk) ----
 uklp load -p $TPID "$OUT/lp-late1.o"
