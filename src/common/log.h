@@ -13,7 +13,7 @@
 extern int uklp_log_level;	/* 0 quiet, 1 normal, 2 verbose (-v) */
 
 void uklp_log_print(const char *prefix, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3), nonnull(1, 2)));
 
 #define pr_err(fmt, ...)  uklp_log_print("uklp: ", fmt, ##__VA_ARGS__)
 #define pr_warn(fmt, ...) uklp_log_print("uklp: warning: ", fmt, ##__VA_ARGS__)
