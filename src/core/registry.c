@@ -367,8 +367,15 @@ int uklp_registry_ensure_runtime(struct uklp_session *s)
 	return 0;
 }
 
+/* With every thread stopped: the runtime's hook may have bumped the
+ * generation since the session read it, and no thread can now. */
 static int write_registry(struct uklp_session *s)
 {
+	int ret = uklp_proc_read(s->proc, s->registry + offsetof(struct uklp_rt_registry, generation),
+				 &s->reg.generation, sizeof(s->reg.generation));
+
+	if (ret)
+		return ret;
 	s->reg.generation++;
 	return uklp_proc_write(s->proc, s->registry, &s->reg, sizeof(s->reg));
 }
