@@ -124,6 +124,7 @@ static int replan(struct load *l)
 {
 	struct uklp_plan *pl = &l->plan;
 	struct uklp_plan_obj *was;
+	uint64_t gen = l->s.reg.generation;
 	int ret;
 
 	was = malloc(pl->nobjs * sizeof(*was));
@@ -168,6 +169,13 @@ static int replan(struct load *l)
 			break;
 	}
 	free(was);
+	/* Older records changed (the hook patched a library of theirs): the
+	 * switches of this one are prepared again from them. */
+	if (!ret && l->s.reg.generation != gen) {
+		ret = uklp_load_resolve_funcs(l, NULL);
+		if (ret && uklp_plan_moved(&l->s, pl))
+			ret = -ESTALE;
+	}
 	if (ret && ret != -ESTALE)
 		return ret;
 	uklp_plan_fill(pl, uklp_rec_objs(l->rec));

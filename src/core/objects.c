@@ -18,6 +18,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <link.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -451,6 +452,21 @@ int uklp_plan_check(struct uklp_session *s, void *ctx)
 
 	if (pl->nobjs == 1 && !pl->objs[0].name)
 		return 0;	/* only the executable: nothing comes or goes */
+	/* The hook changed a record since uklp read them: an older patch
+	 * may now switch a function this one replaces, from other bytes. */
+	if (s->registry) {
+		uint64_t gen;
+
+		if (uklp_proc_read(s->proc,
+				   s->registry + offsetof(struct uklp_rt_registry, generation),
+				   &gen, sizeof(gen)))
+			return -EIO;
+		if (gen != s->reg.generation) {
+			pr_debug("process %d: the runtime changed the registry since uklp read it",
+				 s->opts->pid);
+			return -ESTALE;
+		}
+	}
 	if (uklp_lm_read(s, &now, &n))
 		return -EIO;
 	for (size_t i = 0; !ret && i < pl->nobjs; i++) {
