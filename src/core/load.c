@@ -605,7 +605,9 @@ static int prepare(struct load *l)
 		int ret;
 
 		uklp_log_hold();
-		ret = uklp_plan_locate(&l->s, &l->plan);
+		ret = t ? uklp_session_reread_maps(&l->s) : 0;
+		if (!ret)
+			ret = uklp_plan_locate(&l->s, &l->plan);
 		if (!ret)
 			ret = uklp_load_resolve_funcs(l, NULL);
 		if (!ret)

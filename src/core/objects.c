@@ -294,13 +294,18 @@ int uklp_plan_locate(struct uklp_session *s, struct uklp_plan *pl)
 		bool agree = true;
 		int ret;
 
-		if (t)
-			usleep(1000);
 		/* Halfway through a dlopen or dlclose, a library may be
 		 * listed and partly mapped: wait for the end of it. */
 		agree = !uklp_loader_busy(s);
 		pl->dl_changes = dl_changes(s);
-		ret = uklp_session_reread_maps(s);
+		/* The session's maps are a moment old: read again (which
+		 * costs the symbol tables read so far) only when they do
+		 * not agree with the list. */
+		ret = 0;
+		if (t) {
+			usleep(1000);
+			ret = uklp_session_reread_maps(s);
+		}
 		if (!ret) {
 			free(pl->lms);
 			ret = uklp_lm_read(s, &pl->lms, &pl->nlms);

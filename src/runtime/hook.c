@@ -235,16 +235,16 @@ static void consistent(void)
 		rt_registry_changed();
 }
 
-/*
- * The jump target.  It takes the lock, recursive so that a callback that
- * (against the rules) loads a library re-enters here and returns at once
- * instead of deadlocking; the library it loads is then not patched.
- */
 /* Every time the dynamic loader's list changed: the controller compares
  * it before and after reading what it needs of a library, to know whether
  * the library may have gone (and come back) meanwhile. */
 UKLP_RT_EXPORT uint64_t uklp_rt_dl_changes;
 
+/*
+ * The jump target.  It takes the lock, recursive so that a callback that
+ * (against the rules) loads a library re-enters here and returns at once
+ * instead of deadlocking; the library it loads is then not patched.
+ */
 __attribute__((section("uklp_hook"), noinline, used))
 void uklp_rt_dl_hook(void)
 {
