@@ -117,8 +117,15 @@ out:
 }
 
 /* The controller's entry point (a remote call; the value comes back in
- * rax): one callback of one object. */
+ * rax): one callback of one object, without the symmetry bookkeeping of
+ * uklp_rt_object_callback() (hook.c), but under the same lock: never two
+ * callbacks at once, nor one while the dynamic-loader hook works. */
 UKLP_RT_EXPORT long uklp_rt_callback(unsigned long kind, struct klp_object *obj)
 {
-	return uklp_rt_run_callback(kind, obj);
+	long ret;
+
+	rt_lock();
+	ret = uklp_rt_run_callback(kind, obj);
+	rt_unlock();
+	return ret;
 }

@@ -121,6 +121,16 @@ long rt_object_callback(unsigned long kind, struct uklp_rt_object *o)
 	return ret;
 }
 
+void rt_lock(void)
+{
+	pthread_mutex_lock(&hk.lock);
+}
+
+void rt_unlock(void)
+{
+	pthread_mutex_unlock(&hk.lock);
+}
+
 /* The controller's entry for callbacks (a remote call), under the lock:
  * one callback of one object of a record, run only where the symmetry
  * rules allow (else UKLP_CB_SKIPPED). */

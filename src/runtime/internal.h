@@ -125,6 +125,9 @@ long rt_object_callback(unsigned long kind, struct uklp_rt_object *o);
 /* The records, oldest first, for klp/funcstack.h. */
 const struct uklp_rt_patch *rt_record_get(const void *ctx, size_t i);
 int rt_hook_install(void);
+/* The runtime's lock (uklp's klp_mutex): the hook, and every callback. */
+void rt_lock(void);
+void rt_unlock(void);
 void rt_registry_changed(void);
 
 #endif /* UKLP_RUNTIME_INTERNAL_H */
