@@ -14,10 +14,8 @@
  * and the call reports UKLP_CB_CRASHED - signal.  The same signals in any
  * other thread are not ours: the handler puts the program's own action
  * back and returns, so the fault happens again and goes where it always
- * went.  Callbacks are never run two at a time (the controller holds the
- * process's lock; the loader hook holds the dynamic loader's lock, and the
- * controller never runs a callback while a thread is inside the hook), so
- * one slot of state is enough.
+ * went.  Callbacks are never run two at a time (every one runs under the
+ * runtime's lock, hook.c), so one slot of state is enough.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
