@@ -134,6 +134,41 @@ shadow_row() {
 	printf "| same, 8 thr., all calls     | %8.1f ns |             |         |          |\n" "$all"
 }
 
+# Late patching, from the program's side: two dlbench processes measured
+# in turns (the machine's load drifts), one untouched, the other with a
+# patch of libbig.so (100 functions, 1,000 livepatch relocations) loaded
+# while libbig is not: each of its dlopens of libbig is patched on the
+# way, and every dlopen of any library passes through the runtime's hook.
+late_rows() {
+	local a b x on off
+	coproc A { exec out/dlbench; }
+	STARTED+=("$A_PID")
+	read -r _ <&"${A[0]}"
+	coproc B { exec out/dlbench; }
+	STARTED+=("$B_PID")
+	read -r _ <&"${B[0]}"
+	uk load -p $B_PID out/lp-big.klp.o
+	: > "$TMP/a"; : > "$TMP/b"
+	for _ in $(seq $RUNS); do
+		echo "big 100" >&"${A[1]}"; read -r a x <&"${A[0]}"; echo "$a" >> "$TMP/a"
+		echo "big 100" >&"${B[1]}"; read -r b x <&"${B[0]}"; echo "$b" >> "$TMP/b"
+		[ "$x" = 55 ] || { echo "bench: libbig not patched ($x)" >&2; exit 1; }
+	done
+	a=$(median < "$TMP/a"); b=$(median < "$TMP/b")
+	printf "| dlopen, patched on the way (100 funcs, 1,000 klp relocs) | %8.1f us | %8.1f us | +%.1f us | < +1 ms |\n" \
+		"$(calc "$b / 1000" 1)" "$(calc "$a / 1000" 1)" "$(calc "($b - $a) / 1000" 1)"
+	: > "$TMP/a"; : > "$TMP/b"
+	for _ in $(seq $RUNS); do
+		echo "hook 500" >&"${B[1]}"; read -r on off <&"${B[0]}"
+		echo "$on" >> "$TMP/a"; echo "$off" >> "$TMP/b"
+	done
+	on=$(median < "$TMP/a"); off=$(median < "$TMP/b")
+	printf "| dlopen of an unrelated library, hook at work vs idle | %8.1f us | %8.1f us | %6sx | <= 1.02x |\n" \
+		"$(calc "$on / 1000" 1)" "$(calc "$off / 1000" 1)" "$(calc "$on / $off" 3)"
+	stop $A_PID
+	stop $B_PID
+}
+
 echo "uklp benchmarks: medians of $RUNS runs on $(nproc) cores"
 echo
 echo "| benchmark                   | uklp        | baseline    | ratio   | goal     |"
@@ -145,6 +180,8 @@ echo "|                             | first load  | later load  |         |     
 load_row
 echo "|                             | 8 threads   | 1 thread    |         | (wall: 1 thread x 8/cores) |"
 shadow_row
+echo "|                             | patch pending | no runtime |        |          |"
+late_rows
 if [ -x convert.sh ]; then
 	echo
 	./convert.sh || exit 1

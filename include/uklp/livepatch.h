@@ -63,8 +63,14 @@ struct klp_object;
 /**
  * struct klp_callbacks - pre/post (un)patch callbacks of one object
  *
- * Reserved for a later uklp release; a patch that sets any of them is
- * refused today rather than loaded with its callbacks silently skipped.
+ * As in the kernel (Documentation/livepatch/callbacks.rst): pre_patch runs
+ * before the object is patched and may refuse it (0 or -errno);
+ * post_patch once it is patched; pre_unpatch before it is unpatched;
+ * post_unpatch after.  An unpatch callback runs only where its patch
+ * callback ran.  They run in a thread of the process, the others running;
+ * for a library that loads or goes later, inside the dynamic loader: they
+ * must not call dlopen or dlclose.  See docs/user-guide.md, "Callbacks".
+ * post_unpatch_enabled is not used by uklp.
  */
 struct klp_callbacks {
 	int (*pre_patch)(struct klp_object *obj);
@@ -79,7 +85,7 @@ struct klp_callbacks {
  * @name:	NULL for the main executable, else the shared object's soname
  *		or file name ("libfoo.so.1")
  * @funcs:	functions to replace, ended by an all-zero entry
- * @callbacks:	reserved (see struct klp_callbacks)
+ * @callbacks:	run when the object is (un)patched (see struct klp_callbacks)
  */
 struct klp_object {
 	const char *name;

@@ -50,3 +50,52 @@ int uklp_buildid_check(struct uklp_session *s, const struct uelf *patch,
 	}
 	return 0;
 }
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int uklp_buildid_expected(const struct uelf *patch, const char *object, uint8_t *id,
+			  size_t max, size_t *len)
+{
+	const struct uelf_section *sec = uelf_find_section(patch, BUILDIDS_SECTION);
+	const char *p, *end;
+
+	*len = 0;
+	if (!sec || !sec->data || !sec->data->d_size)
+		return 0;
+	p = sec->data->d_buf;
+	end = p + sec->data->d_size;
+	while (p < end) {
+		const char *obj = p, *hex = memchr(p, 0, (size_t)(end - p));
+		const char *hexend = hex ? memchr(hex + 1, 0, (size_t)(end - hex - 1)) : NULL;
+		size_t n;
+
+		if (!hexend)
+			return -EINVAL;
+		hex++;
+		p = hexend + 1;
+		if (strcmp(obj, object))
+			continue;
+		n = strlen(hex) / 2;
+		if (n > max)
+			return -E2BIG;
+		for (size_t i = 0; i < n; i++) {
+			int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+
+			if (hi < 0 || lo < 0)
+				return -EINVAL;
+			id[i] = (uint8_t)(hi << 4 | lo);
+		}
+		*len = n;
+		return 0;
+	}
+	return 0;
+}

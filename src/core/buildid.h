@@ -15,4 +15,9 @@
 int uklp_buildid_check(struct uklp_session *s, const struct uelf *patch,
 		       const char *patch_name);
 
+/* The build-id the patch was converted for, for one object ("vmlinux"
+ * or its name): *len 0 when the patch names none. */
+int uklp_buildid_expected(const struct uelf *patch, const char *object, uint8_t *id,
+			  size_t max, size_t *len);
+
 #endif /* UKLP_CORE_BUILDID_H */

@@ -39,9 +39,8 @@ struct uklp_unwind_table {
 /* A record of the registry, copied out of the target. */
 struct uklp_rec {
 	uint64_t addr;			/* where it lives in the target */
-	struct uklp_rt_patch *p;	/* local copy (malloc'ed, with funcs) */
-	struct uklp_rt_object *objs;	/* local copy of its objects, or NULL */
-	size_t nobjs;
+	struct uklp_rt_patch *p;	/* local copy (malloc'ed, with funcs and
+					   objects: uklp_rec_objs()) */
 };
 
 struct uklp_objsyms {
@@ -64,6 +63,14 @@ struct uklp_session {
 	struct uklp_unwind_table *objtabs;
 	size_t nobjtabs;
 	struct uklp_unwinder *unwinder;	/* stack.c, made before the stop */
+	/* objects.c: the dynamic loader's r_debug, looked up once. */
+	uint64_t r_debug;
+	bool r_debug_known;
+	/* Asked in every stop of a transition, before the stack check: an
+	 * error (-ESTALE: what the command prepared no longer holds) ends the
+	 * transition with it, the threads resumed.  NULL: none. */
+	int (*stale_check)(struct uklp_session *s, void *ctx);
+	void *stale_ctx;
 	/* lock.c: held from open to close by every command that changes
 	 * the process. */
 	bool locked;
@@ -93,6 +100,11 @@ int uklp_lock_process(struct uklp_session *s);
 void uklp_unlock_process(struct uklp_session *s);
 
 /* registry.c: the in-process registry. */
+/* Address of an exported symbol of the runtime in the process. */
+int uklp_registry_runtime_symbol(struct uklp_session *s, const char *name, uint64_t *addr);
+/* Read the records again if the registry changed since (the runtime's
+ * hook patched or let go of a library); *changed says whether it did. */
+int uklp_registry_refresh(struct uklp_session *s, bool *changed);
 int uklp_registry_read(struct uklp_session *s);	/* no runtime: 0, nrecs 0 */
 /* Whether the runtime could be loaded (its file, the process's dlopen),
  * without loading it; 0 when it is there already. */

@@ -59,8 +59,8 @@ static bool objects_missing(struct uklp_session *s, const struct uklp_image *img
 			seen = info.funcs[j].object && o && !strcmp(info.funcs[j].object, o);
 		if (!o || seen || uklp_maps_find_object(s->maps, o))
 			continue;
-		pr_err("%s: object '%s' is not loaded in process %d: the patch is for that object, so the %zu symbol%s it needs (%s) cannot be found there; load it into a process that has '%s' mapped",
-		       img->elf->path, o, s->opts->pid, n, n == 1 ? "" : "s", list, o);
+		pr_err("%s: object '%s' is not loaded in process %d: the patch is for that object, so the %zu symbol%s it needs (%s) cannot be found there; to have uklp patch it when it loads, make them livepatch relocations (uklp convert --sympos NAME=%s,0 for each, or KLP_SYMPOS()), or load it into a process that has '%s' mapped",
+		       img->elf->path, o, s->opts->pid, n, n == 1 ? "" : "s", list, o, o);
 		said = true;
 	}
 	uklp_patch_info_free(&info);

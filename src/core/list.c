@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "core/core.h"
+#include "core/objects.h"
 #include "klp/funcstack.h"
 
 static const char *state_name(uint32_t st)
@@ -32,22 +33,24 @@ static const char *state_name(uint32_t st)
 		return "disabled";
 	case UKLP_RT_REPLACED:
 		return "replaced";
+	case UKLP_RT_UNLOADING:
+		return "transition";
 	default:
 		return "unknown";
 	}
 }
 
-static const char *obj_state_name(uint32_t st)
+static const char *obj_state(const struct uklp_rt_object *o)
 {
-	switch (st) {
+	switch (o->state) {
 	case UKLP_OBJ_PATCHED:
-		return "patched";
+		return o->late_count ? "patched (late)" : "patched";
 	case UKLP_OBJ_PENDING:
 		return "pending";
 	case UKLP_OBJ_FAILED:
 		return "failed";
 	case UKLP_OBJ_MISMATCH:
-		return "build-id mismatch";
+		return "mismatch";
 	default:
 		return "unknown";
 	}
@@ -105,8 +108,6 @@ static void json_str(FILE *f, const char *s)
 static void json_patch(const struct uklp_session *s, size_t i, FILE *f)
 {
 	const struct uklp_rt_patch *p = s->recs[i].p;
-	const struct uklp_rec *r = &s->recs[i];
-
 	fprintf(f, "{\"name\": ");
 	json_str(f, p->name);
 	fprintf(f, ", \"state\": \"%s\", \"enabled\": %s, \"transition\": %s, \"forced\": %s, \"replace\": %s, \"stack\": %zu, \"file\": ",
@@ -118,12 +119,14 @@ static void json_patch(const struct uklp_session *s, size_t i, FILE *f)
 	fprintf(f, ", \"loaded_at\": %llu, \"base\": \"0x%llx\", \"size\": %llu, \"objects\": [",
 		(unsigned long long)p->loaded_at, (unsigned long long)p->base,
 		(unsigned long long)p->size);
-	for (size_t k = 0; k < r->nobjs; k++) {
-		const struct uklp_rt_object *o = &r->objs[k];
+	for (uint32_t k = 0; k < p->nobjs; k++) {
+		const struct uklp_rt_object *o = &uklp_rec_objs(p)[k];
 
-		fprintf(f, "%s\n    {\"name\": ", k ? "," : "");
+		fprintf(f, "%s\n    {\"object\": ", k ? "," : "");
 		json_str(f, objname(o->name));
-		fprintf(f, ", \"state\": \"%s\", \"error\": ", obj_state_name(o->state));
+		fprintf(f, ", \"state\": \"%s\", \"loaded\": %s, \"late_patches\": %u, \"callbacks\": %u, \"error\": ",
+			o->state == UKLP_OBJ_PATCHED ? "patched" : obj_state(o),
+			o->state == UKLP_OBJ_PENDING ? "false" : "true", o->late_count, o->has);
 		json_str(f, o->error);
 		fprintf(f, "}");
 	}
@@ -136,10 +139,11 @@ static void json_patch(const struct uklp_session *s, size_t i, FILE *f)
 		json_str(f, objname(fn->object));
 		fprintf(f, ", \"old_name\": ");
 		json_str(f, fn->old_name);
-		fprintf(f, ", \"old_sympos\": %llu, \"old_addr\": \"0x%llx\", \"new_addr\": \"0x%llx\", \"switch\": \"%s\", \"running\": ",
+		fprintf(f, ", \"old_sympos\": %llu, \"old_addr\": \"0x%llx\", \"new_addr\": \"0x%llx\", \"switch\": \"%s\", \"patched\": %s, \"running\": ",
 			(unsigned long long)fn->old_sympos, (unsigned long long)fn->old_addr,
 			(unsigned long long)fn->new_addr,
-			fn->mode == UKLP_SWITCH_PAD ? "pad" : "jmp");
+			fn->mode == UKLP_SWITCH_PAD ? "pad" : "jmp",
+			uklp_rec_func_live(p, j) ? "true" : "false");
 		if (who)
 			json_str(f, who);
 		else
@@ -152,7 +156,6 @@ static void json_patch(const struct uklp_session *s, size_t i, FILE *f)
 static void text_patch(const struct uklp_session *s, size_t i, bool detail, FILE *f)
 {
 	const struct uklp_rt_patch *p = s->recs[i].p;
-	const struct uklp_rec *r = &s->recs[i];
 	char when[32] = "";
 	time_t t = (time_t)p->loaded_at;
 	struct tm tm;
@@ -170,16 +173,26 @@ static void text_patch(const struct uklp_session *s, size_t i, bool detail, FILE
 		fprintf(f, "  image: 0x%llx, %llu bytes\n", (unsigned long long)p->base,
 			(unsigned long long)p->size);
 	}
-	for (size_t k = 0; k < r->nobjs; k++) {
-		const struct uklp_rt_object *o = &r->objs[k];
+	for (uint32_t k = 0; k < p->nobjs; k++) {
+		const struct uklp_rt_object *o = &uklp_rec_objs(p)[k];
 
-		fprintf(f, "  object %s: %s%s%s\n", objname(o->name), obj_state_name(o->state),
-			o->error[0] ? ": " : "", o->error);
+		/* The executable alone, patched: nothing to say. */
+		if (!detail && p->nobjs == 1 && !o->name[0] && o->state == UKLP_OBJ_PATCHED)
+			break;
+		fprintf(f, "  object %s: %s%s%s%s\n", objname(o->name), obj_state(o),
+			!o->error[0] ? "" : o->state == UKLP_OBJ_PENDING ? " (last time: " : ": ",
+			o->error, o->error[0] && o->state == UKLP_OBJ_PENDING ? ")" : "");
 	}
 	for (uint32_t j = 0; j < p->nfuncs; j++) {
 		const struct uklp_rt_func *fn = &p->funcs[j];
 		const char *who = running(s, fn);
 
+		if (!uklp_rec_func_live(p, j)) {
+			fprintf(f, "  %s:%s,%llu (not patched) -> 0x%llx\n", objname(fn->object),
+				fn->old_name, (unsigned long long)fn->old_sympos,
+				(unsigned long long)fn->new_addr);
+			continue;
+		}
 		fprintf(f, "  %s:%s,%llu 0x%llx -> 0x%llx", objname(fn->object), fn->old_name,
 			(unsigned long long)fn->old_sympos, (unsigned long long)fn->old_addr,
 			(unsigned long long)fn->new_addr);

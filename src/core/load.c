@@ -25,6 +25,14 @@
  *   6. the transition: stop every thread, check the stacks, link the
  *      record, write the switches, resume.
  * On a failure after 5, the mapping is removed again.
+ *
+ * Objects (klp_objects, objects.c): those loaded now are patched here;
+ * the others stay pending in the record, for the runtime's hook to patch
+ * when they load.  Callbacks (callbacks.c): pre_patch of the objects
+ * patched now after step 5, post_patch after step 6; a failure after a
+ * pre_patch ran runs post_unpatch.  If a library came or went between
+ * step 2 and the stop, the stop says so (-ESTALE) and the plan is brought
+ * up to date for that library only (replan()) before the next try.
  */
 #include <errno.h>
 #include <limits.h>
@@ -36,7 +44,10 @@
 #include "common/log.h"
 #include "common/testhook.h"
 #include "core/buildid.h"
+#include "core/callbacks.h"
 #include "core/core.h"
+#include "core/load.h"
+#include "core/objects.h"
 #include "core/patch.h"
 #include "core/replace.h"
 #include "core/rtapi.h"
@@ -46,36 +57,21 @@
 #include "loader/loader.h"
 #include "proc/maps.h"
 #include "ptrace/ptrace.h"
+#include "runtime/callbacks.h"
 #include "symdb/symtab.h"
 
 #define PAGE 4096ull
 #define PAGE_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
 
-struct load {
-	struct uklp_session s;
-	const char *path;
-	char name[UKLP_RT_NAME_MAX];
-	struct uelf *elf;
-	struct uklp_image *img;
-	struct uklp_patch_info info;
-	struct uklp_rt_patch *rec;	/* local record, with funcs */
-	size_t rec_size;
-	uint64_t rec_addr;
-	struct uklp_range *ranges;
-	size_t nranges;
-	char **whats;			/* owned; whats[i] is NULL or ranges[i].what */
-	size_t nwhats;
-	size_t written;			/* switches written by apply() */
-	struct uklp_replace replace;	/* klp_patch.replace: what it takes over */
-};
+
 
 /* The resolver the loader uses: the process's exports and klp symbols. */
-static int res_export(void *ctx, const char *name, uint64_t *addr)
+int uklp_load_res_export(void *ctx, const char *name, uint64_t *addr)
 {
 	return uklp_session_find_export(ctx, name, addr);
 }
 
-static int res_klp(void *ctx, const char *objname, const char *name,
+int uklp_load_res_klp(void *ctx, const char *objname, const char *name,
 		   unsigned long sympos, uint64_t *addr)
 {
 	struct uklp_session *s = ctx;
@@ -98,7 +94,7 @@ static int res_klp(void *ctx, const char *objname, const char *name,
 	return 0;
 }
 
-static bool res_loaded(void *ctx, const char *objname)
+bool uklp_load_res_loaded(void *ctx, const char *objname)
 {
 	struct uklp_session *s = ctx;
 
@@ -112,13 +108,27 @@ static int place(struct load *l, uint64_t *base)
 	const char *oname = l->info.funcs[0].object;
 	struct uklp_maps *now;
 	struct uklp_object *near;
-	size_t total = l->img->size + PAGE_UP(l->rec_size);
+	size_t total = l->img->size + PAGE_UP(l->rec_total);
 	int ret;
 
+	/* Near the first function of an object that is loaded; for a patch
+	 * of libraries not loaded yet, near libc, which they load around. */
+	for (size_t i = 0; i < l->info.nfuncs; i++) {
+		const struct uklp_plan_obj *o = uklp_plan_find(&l->plan, l->info.funcs[i].object);
+
+		if (o && o->loaded) {
+			oname = l->info.funcs[i].object;
+			break;
+		}
+		if (i + 1 == l->info.nfuncs)
+			oname = "libc.so.6";
+	}
 	ret = uklp_maps_read(l->s.opts->pid, &now);
 	if (ret)
 		return ret;
 	near = uklp_maps_find_object(now, oname);
+	if (!near)
+		near = uklp_maps_find_object(now, NULL);
 	if (!near) {
 		pr_err("object '%s' is not loaded in process %d", oname ? oname : "vmlinux",
 		       l->s.opts->pid);
@@ -138,9 +148,9 @@ static int place_and_relocate(struct load *l)
 {
 	struct uklp_resolver r = {
 		.ctx = &l->s,
-		.resolve_export = res_export,
-		.resolve_klp = res_klp,
-		.object_loaded = res_loaded,
+		.resolve_export = uklp_load_res_export,
+		.resolve_klp = uklp_load_res_klp,
+		.object_loaded = uklp_load_res_loaded,
 		.explain_missing = uklp_load_explain_missing,
 	};
 	uint64_t base;
@@ -157,6 +167,8 @@ static int place_and_relocate(struct load *l)
 	if (ret)
 		return ret;
 	uklp_patch_info_locate(&l->info, l->img);
+	for (size_t i = 0; i < l->info.nobjs; i++)
+		l->plan.objs[i].klp_object = l->info.objs[i].addr;
 	for (size_t i = 0; i < l->info.nfuncs; i++) {
 		l->rec->funcs[i].new_addr = l->info.funcs[i].new_addr;
 		l->rec->funcs[i].new_size = l->info.funcs[i].new_size;
@@ -170,7 +182,9 @@ static int build_record(struct load *l, const struct uklp_opts *opts)
 	struct uklp_rt_patch *p;
 	size_t n = l->info.nfuncs;
 
-	l->rec_size = sizeof(*p) + n * sizeof(struct uklp_rt_func);
+	l->rec_size = sizeof(*p) + n * sizeof(struct uklp_rt_func) +
+		      l->plan.nobjs * sizeof(struct uklp_rt_object);
+	l->rec_total = sizeof(*p) + n * sizeof(struct uklp_rt_func) + uklp_plan_bytes(&l->plan);
 	p = calloc(1, l->rec_size);
 	if (!p)
 		return -ENOMEM;
@@ -183,29 +197,60 @@ static int build_record(struct load *l, const struct uklp_opts *opts)
 	p->loaded_at = (uint64_t)time(NULL);
 	p->nfuncs = (uint32_t)n;
 	p->replace = l->info.replace;
+	p->nobjs = (uint32_t)l->plan.nobjs;
 	l->rec = p;
 	return 0;
 }
 
-/* Step 2: find the old functions and prepare their switches. */
-static int resolve_funcs(struct load *l)
+/* A function of an object not loaded: named, not located (the runtime
+ * does that when the object loads). */
+void uklp_load_pending_func(struct load *l, size_t i)
+{
+	struct uklp_patch_func *pf = &l->info.funcs[i];
+	struct uklp_rt_func *f = &l->rec->funcs[i];
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->old_name, sizeof(f->old_name), "%s", pf->old_name);
+	snprintf(f->object, sizeof(f->object), "%s", pf->object ? pf->object : "");
+	f->old_sympos = pf->old_sympos;
+	f->new_addr = pf->new_addr;
+	f->new_size = pf->new_size;
+	f->tramp = pf->new_addr;
+}
+
+/* Step 2: find the old functions of the loaded objects (of `only`, if
+ * given) and prepare their switches. */
+int uklp_load_resolve_funcs(struct load *l, const struct uklp_plan_obj *only)
 {
 	struct uklp_session *s = &l->s;
+
+	/* A new attempt: nothing of the last one counts. */
+	for (size_t i = 0; !only && i < l->info.nfuncs; i++)
+		l->rec->funcs[i].old_addr = 0;
 
 	for (size_t i = 0; i < l->info.nfuncs; i++) {
 		struct uklp_patch_func *pf = &l->info.funcs[i];
 		struct uklp_rt_func *f = &l->rec->funcs[i];
 		struct uklp_object *o = uklp_maps_find_object(s->maps, pf->object);
+		const struct uklp_plan_obj *po = uklp_plan_find(&l->plan, pf->object);
 		const char *oname = pf->object ? pf->object : "vmlinux";
 		struct uklp_symtab *t;
 		const struct uklp_sym *sym;
 		int ret;
 
-		if (!o) {
-			pr_err("object '%s' is not loaded in process %d (patching objects that load later is not supported yet)",
-			       oname, s->opts->pid);
-			return -ENOENT;
+		if (only && po != only)
+			continue;
+		if (!o || !po || !po->loaded) {
+			if (!pf->object) {
+				pr_err("process %d has no main executable in its maps", s->opts->pid);
+				return -ENOENT;
+			}
+			uklp_load_pending_func(l, i);
+			continue;
 		}
+		f->new_addr = pf->new_addr;
+		f->new_size = pf->new_size;
+		f->tramp = pf->new_addr;
 		ret = uklp_session_symtab(s, o, &t);
 		if (ret)
 			return ret;
@@ -226,8 +271,8 @@ static int resolve_funcs(struct load *l)
 		f->old_sympos = pf->old_sympos;
 		f->old_addr = sym->value + o->bias;
 		f->old_size = sym->size;
-		for (size_t j = 0; j < i; j++) {
-			if (l->rec->funcs[j].old_addr == f->old_addr) {
+		for (size_t j = 0; j < l->info.nfuncs; j++) {
+			if (j != i && l->rec->funcs[j].old_addr == f->old_addr) {
 				pr_err("function '%s' in object '%s' is replaced twice in patch '%s'",
 				       f->old_name, oname, l->name);
 				return -EINVAL;
@@ -278,7 +323,7 @@ static int map_tramp_page(struct load *l, const struct uklp_object *o, uint64_t 
  * the patch also replaces functions of the executable) gets a trampoline
  * in a page next to its object: `jmp *0(%rip)` and the 8-byte target.
  */
-static int add_trampolines(struct load *l)
+int uklp_load_add_trampolines(struct load *l)
 {
 	struct uklp_session *s = &l->s;
 
@@ -291,7 +336,7 @@ static int add_trampolines(struct load *l)
 		uint8_t stub[16] = { 0xff, 0x25, 0, 0, 0, 0 };
 		int ret;
 
-		if (rel == (int32_t)rel)
+		if (rel == (int32_t)rel || !f->old_addr || f->tramp != f->new_addr)
 			continue;
 		if (l->rec->nregions >= UKLP_RT_REGIONS_MAX) {
 			pr_err("patch '%s': too many far objects", l->name);
@@ -299,6 +344,11 @@ static int add_trampolines(struct load *l)
 		}
 		/* One page per object, reused for its other functions. */
 		o = uklp_maps_object_at(s->maps, f->old_addr);
+		if (!o) {
+			pr_err("process %d: function '%s' of %s is in no object of the process any more",
+			       s->opts->pid, f->old_name, f->object);
+			return -ESTALE;
+		}
 		for (uint32_t r = 1; r < l->rec->nregions && !slot; r++) {
 			uint64_t a = l->rec->regions[r].addr;
 			int64_t d = (int64_t)(a - from);
@@ -351,7 +401,7 @@ static int map_image(struct load *l)
 {
 	struct uklp_session *s = &l->s;
 	struct uklp_image *img = l->img;
-	size_t total = img->size + PAGE_UP(l->rec_size);
+	size_t total = img->size + PAGE_UP(l->rec_total);
 	uint64_t addr;
 	int ret;
 
@@ -384,7 +434,14 @@ static int map_image(struct load *l)
 	l->rec->klp_patch = l->info.patch_addr;
 	l->rec->states = l->info.states_addr;
 	l->rec_addr = img->base + img->size;
-	ret = uklp_proc_write(s->proc, img->base, img->buf, img->size);
+	l->rec->objs = l->rec_addr + sizeof(*l->rec) + l->rec->nfuncs * sizeof(struct uklp_rt_func);
+	ret = uklp_plan_relas(&l->plan, img, l->rec->objs);
+	if (ret)
+		return ret;
+	uklp_plan_fill(&l->plan, uklp_rec_objs(l->rec));
+	ret = uklp_plan_write_relas(s, &l->plan);
+	if (!ret)
+		ret = uklp_proc_write(s->proc, img->base, img->buf, img->size);
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < img->nsegs; i++) {
@@ -400,6 +457,11 @@ static int map_image(struct load *l)
 
 static void unmap_all(struct load *l)
 {
+	if (l->stuck) {
+		pr_warn("process %d: keeping the image of patch '%s' mapped: a callback still runs in it",
+			l->s.opts->pid, l->name);
+		return;
+	}
 	if (l->rec && l->rec->eh_frame &&
 	    uklp_frames_deregister(&l->s, l->rec->eh_frame)) {
 		/* The unwinder still points into the image: keep it. */
@@ -410,11 +472,23 @@ static void unmap_all(struct load *l)
 		uklp_remote_munmap(&l->s, l->rec->regions[r].addr, l->rec->regions[r].size);
 }
 
-static int build_ranges(struct load *l)
+static void free_ranges(struct load *l)
+{
+	for (size_t i = 0; l->whats && i < l->nwhats; i++)
+		free(l->whats[i]);
+	free(l->whats);
+	free(l->ranges);
+	l->whats = NULL;
+	l->ranges = NULL;
+	l->nwhats = l->nranges = 0;
+}
+
+int uklp_load_build_ranges(struct load *l)
 {
 	size_t n = l->info.nfuncs;
 	int ret;
 
+	free_ranges(l);
 	l->ranges = calloc(3 * n + 1, sizeof(*l->ranges));
 	l->whats = calloc(3 * n + 1, sizeof(*l->whats));
 	if (!l->ranges || !l->whats)
@@ -426,6 +500,8 @@ static int build_ranges(struct load *l)
 		const char *o = f->object[0] ? f->object : "vmlinux";
 		size_t k = l->nranges;
 
+		if (!f->old_addr)
+			continue;	/* pending: its object is not loaded */
 		if (asprintf(&l->whats[k], "function '%s' of %s", f->old_name, o) < 0)
 			return -ENOMEM;
 		l->ranges[l->nranges++] = (struct uklp_range){ f->old_addr, f->old_addr + f->old_size, l->whats[k], false };
@@ -460,7 +536,7 @@ static int set_state(struct load *l, uint32_t state)
 }
 
 /* Step 6, with every thread stopped. */
-static int apply(struct uklp_session *s, void *ctx)
+int uklp_load_apply(struct uklp_session *s, void *ctx)
 {
 	struct load *l = ctx;
 	int ret;
@@ -471,6 +547,8 @@ static int apply(struct uklp_session *s, void *ctx)
 		return ret;
 	uklp_test_stall("linked");
 	for (l->written = 0; l->written < l->info.nfuncs; l->written++) {
+		if (!l->rec->funcs[l->written].old_addr)
+			continue;
 		ret = uklp_switch_write(s, &l->rec->funcs[l->written],
 					l->rec->funcs[l->written].tramp);
 		if (ret)
@@ -489,8 +567,11 @@ rollback:
 	/* Put back what this patch changed, newest first. */
 	while (l->written-- > 0) {
 		const struct uklp_rt_func *f = &l->rec->funcs[l->written];
-		const struct uklp_rt_func *prev = uklp_func_below(s, &s->recs[s->nrecs], f->old_addr);
+		const struct uklp_rt_func *prev;
 
+		if (!f->old_addr)
+			continue;
+		prev = uklp_func_below(s, &s->recs[s->nrecs], f->old_addr);
 		if (prev)
 			uklp_switch_write(s, f, prev->tramp);
 		else
@@ -507,12 +588,10 @@ rollback:
 
 static void load_free(struct load *l)
 {
-	for (size_t i = 0; l->whats && i < l->nwhats; i++)
-		free(l->whats[i]);
-	free(l->whats);
-	free(l->ranges);
+	free_ranges(l);
 	uklp_replace_free(&l->replace);
 	free(l->rec);
+	uklp_plan_free(&l->plan);
 	uklp_patch_info_free(&l->info);
 	uklp_image_free(l->img);
 	uklp_session_close(&l->s);
@@ -521,7 +600,7 @@ static void load_free(struct load *l)
 
 /* The recs array gets one spare slot for this patch (func stack).  After
  * the runtime came in: reading its registry rebuilds the array. */
-static int spare_rec(struct uklp_session *s)
+int uklp_load_spare_rec(struct uklp_session *s)
 {
 	struct uklp_rec *n = realloc(s->recs, (s->nrecs + 1) * sizeof(*n));
 
@@ -530,6 +609,44 @@ static int spare_rec(struct uklp_session *s)
 	s->recs = n;
 	memset(&n[s->nrecs], 0, sizeof(*n));
 	return 0;
+}
+
+/* Tries of prepare() while the program loads and unloads libraries. */
+#define PREPARE_TRIES 20
+
+/*
+ * Step 2b (what is loaded, the old functions) and step 3 (a place, the
+ * relocations).  A library of the patch that the program unloads while
+ * they read it makes them fail (its file, its code are gone): if the
+ * dynamic loader's list changed meanwhile, they start again, and only the
+ * last attempt's messages are shown.
+ */
+static int prepare(struct load *l)
+{
+	for (int t = 0;; t++) {
+		int ret;
+
+		uklp_log_hold();
+		ret = t ? uklp_session_reread_maps(&l->s) : 0;
+		if (!ret)
+			ret = uklp_plan_locate(&l->s, &l->plan);
+		if (!ret)
+			ret = uklp_load_resolve_funcs(l, NULL);
+		if (!ret)
+			ret = uklp_registry_runtime_check(&l->s);
+		if (!ret)
+			ret = place_and_relocate(l);
+		if (!ret)
+			ret = uklp_patch_check_aliases(l->img, l->rec);
+		if (ret && t + 1 < PREPARE_TRIES && uklp_plan_moved(&l->s, &l->plan)) {
+			uklp_log_drop();
+			pr_debug("patch '%s': the program loaded or unloaded a library while uklp read it; again",
+				 l->name);
+			continue;
+		}
+		uklp_log_release();
+		return ret;
+	}
 }
 
 int uklp_load(const struct uklp_opts *opts, const char *path)
@@ -549,6 +666,8 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	if (!ret)
 		ret = uklp_patch_read_info(l.elf, l.img, &l.info);
 	if (!ret)
+		ret = uklp_plan_init(&l.plan, l.elf, l.img, &l.info);
+	if (!ret)
 		ret = build_record(&l, opts);
 	if (ret)
 		goto out;
@@ -563,56 +682,52 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	ret = uklp_registry_check_new(&l.s, l.name);
 	if (ret)
 		goto out;
-	ret = resolve_funcs(&l);
-	if (!ret)
-		ret = uklp_registry_runtime_check(&l.s);
-	if (!ret)
-		ret = uklp_states_check_compatible(&l.s, l.name, &l.info);
+	ret = uklp_states_check_compatible(&l.s, l.name, &l.info);
 	/* Calls of klp_shadow_* and klp_get_*state resolve to the runtime. */
 	if (!ret && uklp_patch_calls_runtime(l.elf))
 		ret = uklp_registry_ensure_runtime(&l.s);
 	if (ret)
 		goto out;
-
-	/* 3. A place, and the relocations for it: every reference of the
-	 * patch is known now, and is checked. */
-	ret = place_and_relocate(&l);
-	if (!ret)
-		ret = uklp_patch_check_aliases(l.img, l.rec);
+	/* 2b and 3: what is loaded, the functions to replace; a place, and
+	 * the relocations for it: every reference of the patch is known
+	 * now, and is checked. */
+	ret = prepare(&l);
 	if (ret)
 		goto out;
 
 	/* 4. The patch loads: the runtime may come in now. */
 	ret = uklp_registry_ensure_runtime(&l.s);
 	if (!ret)
-		ret = spare_rec(&l.s);
+		ret = uklp_load_spare_rec(&l.s);
+	if (!ret && uklp_plan_any_pending(&l.plan) && !l.s.reg.hook_lo) {
+		pr_err("process %d: the uklp runtime could not hook its dynamic loader: patch '%s' has objects that are not loaded, which nothing would patch when they load",
+		       opts->pid, l.name);
+		ret = -ENOTSUP;
+	}
 	if (ret)
 		goto out;
 
 	/* 5. Map and write; 6. switch. */
 	ret = map_image(&l);
 	if (!ret)
-		ret = add_trampolines(&l);
+		ret = uklp_load_add_trampolines(&l);
 	if (!ret && l.img->eh_frame_off)
 		ret = uklp_frames_register(&l.s, l.img->base + l.img->eh_frame_off,
 					   &l.rec->eh_frame);
 	if (!ret)
 		ret = uklp_proc_write(l.s.proc, l.rec_addr, l.rec, l.rec_size);
 	if (!ret)
-		ret = build_ranges(&l);
+		ret = uklp_load_build_ranges(&l);
 	if (!ret)
-		uklp_test_stall("mapped");
-	if (!ret)
-		ret = uklp_transition(&l.s, l.ranges, l.nranges, NULL, 0, apply, &l);
+		ret = uklp_load_transition(&l);
 	if (ret) {
 		unmap_all(&l);
 		goto out;
 	}
+	/* After the post_patch callbacks: the replaced patches leave. */
 	if (l.info.replace)
 		uklp_replace_release(&l.s, &l.replace, l.rec_addr);
-	pr_info("process %d: patch '%s' loaded: %zu function%s switched%s", opts->pid,
-		l.name, l.info.nfuncs, l.info.nfuncs == 1 ? "" : "s",
-		l.info.replace ? " (atomic replace)" : "");
+	uklp_load_report(&l);
 out:
 	load_free(&l);
 	return ret;

@@ -380,9 +380,43 @@ static int read_funcs(struct reader *r, struct loc at, const char *objname,
 	}
 }
 
+/* Which callbacks the object sets: each a NULL or a pointer into the
+ * patch (its code). */
+static int read_callbacks(struct reader *r, struct loc at, const char *oname, uint32_t *has)
+{
+	static const struct {
+		size_t off;
+		uint32_t bit;
+		const char *name;
+	} cbs[] = {
+		{ offsetof(struct klp_callbacks, pre_patch), UKLP_OBJ_HAS_PRE_PATCH, "pre_patch" },
+		{ offsetof(struct klp_callbacks, post_patch), UKLP_OBJ_HAS_POST_PATCH, "post_patch" },
+		{ offsetof(struct klp_callbacks, pre_unpatch), UKLP_OBJ_HAS_PRE_UNPATCH, "pre_unpatch" },
+		{ offsetof(struct klp_callbacks, post_unpatch), UKLP_OBJ_HAS_POST_UNPATCH, "post_unpatch" },
+	};
+	char what[64 + 256];
+
+	*has = 0;
+	for (size_t i = 0; i < sizeof(cbs) / sizeof(cbs[0]); i++) {
+		struct loc fn;
+		bool null;
+		int ret;
+
+		snprintf(what, sizeof(what), "callback %s of object '%s'", cbs[i].name, oname);
+		ret = rd_ptr(r, field(at, offsetof(struct klp_object, callbacks) + cbs[i].off), what,
+			     &fn, &null);
+		if (ret)
+			return ret;
+		if (!null)
+			*has |= cbs[i].bit;
+	}
+	return 0;
+}
+
 static int read_objects(struct reader *r, struct loc at, struct uklp_patch_info *info)
 {
 	for (size_t i = 0;; i++, at.off += sizeof(struct klp_object)) {
+		struct uklp_patch_obj *po;
 		struct loc funcs;
 		char *name = NULL;
 		const char *oname;
@@ -394,18 +428,21 @@ static int read_objects(struct reader *r, struct loc at, struct uklp_patch_info 
 			return ret;
 		if (i >= MAX_ENTRIES)
 			return -E2BIG;
+		po = realloc(info->objs, (info->nobjs + 1) * sizeof(*po));
+		if (!po)
+			return -ENOMEM;
+		info->objs = po;
+		po = &po[info->nobjs];
+		memset(po, 0, sizeof(*po));
 		ret = rd_str(r, field(at, offsetof(struct klp_object, name)), "klp_object.name",
 			     &name);
 		if (ret)
 			return ret;
 		oname = name ? name : "vmlinux";
-		ret = rd_zero(r, field(at, offsetof(struct klp_object, callbacks)),
-			      sizeof(struct klp_callbacks), &null);
-		if (!ret && !null) {
-			pr_err("%s: callbacks of object '%s' are not supported by this uklp yet",
-			       r->e->path, oname);
-			ret = -ENOTSUP;
-		}
+		po->sec = at.sec->idx;
+		po->off = at.off;
+		po->first_func = info->nfuncs;
+		ret = read_callbacks(r, at, oname, &po->has);
 		if (!ret)
 			ret = rd_ptr(r, field(at, offsetof(struct klp_object, funcs)), "klp_object.funcs",
 				     &funcs, &null);
@@ -415,9 +452,27 @@ static int read_objects(struct reader *r, struct loc at, struct uklp_patch_info 
 		}
 		if (!ret)
 			ret = read_funcs(r, funcs, oname, info);
-		free(name);
-		if (ret)
+		po->nfuncs = info->nfuncs - po->first_func;
+		if (ret) {
+			free(name);
 			return ret;
+		}
+		/* "vmlinux" spelled out names the main executable too. */
+		if (name && !strcmp(name, "vmlinux")) {
+			free(name);
+			name = NULL;
+		}
+		for (size_t k = 0; k < info->nobjs; k++) {
+			const char *other = info->objs[k].name;
+
+			if ((!other && !name) || (other && name && !strcmp(other, name))) {
+				pr_err("%s: object '%s' is listed twice in the objs array",
+				       r->e->path, oname);
+				free(name);
+				return -EINVAL;
+			}
+		}
+		po->name = name;
 		info->nobjs++;
 	}
 }
@@ -544,6 +599,8 @@ void uklp_patch_info_locate(struct uklp_patch_info *info, const struct uklp_imag
 	info->patch_addr = img->base + img->sec_off[info->patch_sec] + info->patch_off;
 	if (info->has_states)
 		info->states_addr = img->base + img->sec_off[info->states_sec] + info->states_off;
+	for (size_t i = 0; i < info->nobjs; i++)
+		info->objs[i].addr = img->base + img->sec_off[info->objs[i].sec] + info->objs[i].off;
 	for (size_t i = 0; i < info->nfuncs; i++) {
 		struct uklp_patch_func *pf = &info->funcs[i];
 
@@ -559,5 +616,8 @@ void uklp_patch_info_free(struct uklp_patch_info *info)
 	}
 	free(info->funcs);
 	free(info->states);
+	for (size_t i = 0; i < info->nobjs; i++)
+		free(info->objs[i].name);
+	free(info->objs);
 	memset(info, 0, sizeof(*info));
 }

@@ -31,12 +31,23 @@ struct uklp_patch_state {
 	unsigned int version;
 };
 
+/* A klp_object of the patch. */
+struct uklp_patch_obj {
+	char *name;		/* NULL: the main executable */
+	size_t sec;		/* the struct klp_object: section index, */
+	uint64_t off;		/* offset in it */
+	uint64_t addr;		/* in the target, once located */
+	uint32_t has;		/* UKLP_OBJ_HAS_*: the callbacks it sets */
+	size_t first_func, nfuncs;	/* its entries of funcs[] */
+};
+
 struct uklp_patch_info {
 	size_t patch_sec;	/* struct klp_patch: section index, */
 	uint64_t patch_off;	/* offset in it */
 	uint64_t patch_addr;	/* in the target, once located */
 	struct uklp_patch_func *funcs;
 	size_t nfuncs;
+	struct uklp_patch_obj *objs;
 	size_t nobjs;
 	bool replace;		/* klp_patch.replace: atomic replace */
 	struct uklp_patch_state *states;	/* klp_patch.states, id 0 excluded */

@@ -45,10 +45,8 @@ static struct uklp_object *runtime_object(struct uklp_session *s)
 
 void uklp_registry_free(struct uklp_session *s)
 {
-	for (size_t i = 0; i < s->nrecs; i++) {
+	for (size_t i = 0; i < s->nrecs; i++)
 		free(s->recs[i].p);
-		free(s->recs[i].objs);
-	}
 	free(s->recs);
 	s->recs = NULL;
 	s->nrecs = 0;
@@ -68,7 +66,14 @@ static int read_record(struct uklp_session *s, uint64_t addr, struct uklp_rec *r
 		       (unsigned long long)addr);
 		return -EIO;
 	}
-	len = sizeof(hdr) + hdr.nfuncs * sizeof(struct uklp_rt_func);
+	if (hdr.nobjs > 65536) {
+		pr_err("process %d: corrupt patch record at 0x%llx", s->opts->pid,
+		       (unsigned long long)addr);
+		return -EIO;
+	}
+	/* The objects follow funcs[] (uklp_rec_objs()). */
+	len = sizeof(hdr) + hdr.nfuncs * sizeof(struct uklp_rt_func) +
+	      hdr.nobjs * sizeof(struct uklp_rt_object);
 	p = malloc(len);
 	if (!p)
 		return -ENOMEM;
@@ -81,29 +86,12 @@ static int read_record(struct uklp_session *s, uint64_t addr, struct uklp_rec *r
 	p->path[UKLP_RT_PATH_MAX - 1] = 0;
 	r->addr = addr;
 	r->p = p;
-	r->objs = NULL;
-	r->nobjs = 0;
-	if (p->nobjs && p->objs) {
-		if (p->nobjs > 4096) {
-			pr_err("process %d: corrupt patch record at 0x%llx (%u objects)",
-			       s->opts->pid, (unsigned long long)addr, p->nobjs);
-			return -EIO;
-		}
-		r->objs = calloc(p->nobjs, sizeof(*r->objs));
-		ret = r->objs ? uklp_proc_read(s->proc, p->objs, r->objs,
-					       p->nobjs * sizeof(*r->objs)) : -ENOMEM;
-		if (ret) {
-			free(r->objs);
-			free(p);
-			r->objs = NULL;
-			r->p = NULL;
-			return ret;
-		}
-		r->nobjs = p->nobjs;
-		for (size_t i = 0; i < r->nobjs; i++) {
-			r->objs[i].name[UKLP_RT_OBJ_MAX - 1] = 0;
-			r->objs[i].error[UKLP_RT_ERROR_MAX - 1] = 0;
-		}
+	/* Strings the controller prints: terminated, whatever is there. */
+	for (uint32_t i = 0; i < p->nobjs; i++) {
+		struct uklp_rt_object *o = &((struct uklp_rt_object *)&p->funcs[p->nfuncs])[i];
+
+		o->name[UKLP_RT_OBJ_MAX - 1] = 0;
+		o->error[UKLP_RT_ERROR_MAX - 1] = 0;
 	}
 	return 0;
 }
@@ -153,6 +141,46 @@ int uklp_registry_read(struct uklp_session *s)
 			return -EIO;
 		}
 	}
+	return 0;
+}
+
+int uklp_registry_refresh(struct uklp_session *s, bool *changed)
+{
+	uint64_t gen;
+	int ret;
+
+	*changed = false;
+	if (!s->registry)
+		return 0;
+	ret = uklp_proc_read(s->proc, s->registry + offsetof(struct uklp_rt_registry, generation),
+			     &gen, sizeof(gen));
+	if (ret || gen == s->reg.generation)
+		return ret;
+	*changed = true;
+	return uklp_registry_read(s);
+}
+
+int uklp_registry_runtime_symbol(struct uklp_session *s, const char *name, uint64_t *addr)
+{
+	struct uklp_object *rt = runtime_object(s);
+	struct uklp_symtab *tab;
+	const struct uklp_sym *sym;
+	int ret;
+
+	if (!rt) {
+		pr_err("process %d: the uklp runtime is not loaded", s->opts->pid);
+		return -ENOENT;
+	}
+	ret = uklp_session_symtab(s, rt, &tab);
+	if (ret)
+		return ret;
+	sym = uklp_symtab_find_export(tab, name);
+	if (!sym) {
+		pr_err("process %d: the uklp runtime in it (%s) has no '%s': an older uklp loaded it",
+		       s->opts->pid, rt->path, name);
+		return -ENOENT;
+	}
+	*addr = sym->value + rt->bias;
 	return 0;
 }
 
@@ -346,8 +374,15 @@ int uklp_registry_ensure_runtime(struct uklp_session *s)
 	return 0;
 }
 
+/* With every thread stopped: the runtime's hook may have bumped the
+ * generation since the session read it, and no thread can now. */
 static int write_registry(struct uklp_session *s)
 {
+	int ret = uklp_proc_read(s->proc, s->registry + offsetof(struct uklp_rt_registry, generation),
+				 &s->reg.generation, sizeof(s->reg.generation));
+
+	if (ret)
+		return ret;
 	s->reg.generation++;
 	return uklp_proc_write(s->proc, s->registry, &s->reg, sizeof(s->reg));
 }

@@ -51,7 +51,7 @@ int uklp_replace_prepare(struct uklp_session *s, const struct uklp_rt_patch *new
 {
 	size_t cap = 0;
 
-	memset(rp, 0, sizeof(*rp));
+	uklp_replace_free(rp);	/* the ranges may be built again */
 	rp->drop = calloc(s->nrecs ? s->nrecs : 1, sizeof(*rp->drop));
 	if (!rp->drop)
 		return -ENOMEM;
@@ -64,7 +64,13 @@ int uklp_replace_prepare(struct uklp_session *s, const struct uklp_rt_patch *new
 		rp->ndrop++;
 		for (uint32_t j = 0; j < p->nfuncs; j++) {
 			const struct uklp_rt_func *f = &p->funcs[j];
-			bool seen = replaces(newp, f->old_addr);
+			bool seen;
+
+			/* A function of an object that is not loaded has no
+			 * switch to take out. */
+			if (!f->site)
+				continue;
+			seen = replaces(newp, f->old_addr);
 
 			for (size_t k = 0; k < rp->nnops && !seen; k++)
 				seen = rp->nops[k]->old_addr == f->old_addr;

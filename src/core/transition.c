@@ -17,13 +17,22 @@
  * --force skips the stack walks (as writing "1" to the kernel's force
  * attribute does), but never lets a thread stand on the very bytes being
  * rewritten: that would crash it, not just mix old and new code.
+ *
+ * Nor does it skip the runtime's side (docs/design/runtime.md): no switch
+ * happens while a thread is inside the runtime's dynamic-loader hook
+ * (which changes records and code of libraries that come and go) or while
+ * the dynamic loader is halfway through a dlopen or dlclose (a library's
+ * code may be listed but unmapped); the command's own check of what it
+ * prepared (s->stale_check) runs in every stop.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/log.h"
 #include "core/core.h"
+#include "core/objects.h"
 #include "core/turns.h"
 #include "ptrace/ptrace.h"
 
@@ -68,6 +77,25 @@ static int check_sites(struct uklp_session *s, const struct uklp_range *r,
 	return 0;
 }
 
+/* The conflict of a stop in which a dlopen or dlclose was halfway. */
+static const struct uklp_range loader_range = {
+	0, 0, "the dynamic loader (a dlopen or dlclose is halfway)", false
+};
+
+/*
+ * The stack check of the runtime's hook alone, with --force: a walk, and
+ * where a stack cannot be walked, its frame 0.
+ */
+static int check_hook(struct uklp_session *s, const struct uklp_range *hook,
+		      struct uklp_stack_conflict *c)
+{
+	int busy = uklp_stack_check(s, hook, 1, NULL, 0, c);
+
+	if (busy <= 0 || !c->unreliable)
+		return busy;
+	return check_sites(s, &(struct uklp_range){ hook->lo, hook->hi, hook->what, true }, 1, c);
+}
+
 static void report(struct uklp_session *s, const struct uklp_stack_conflict *c,
 		   double waited, unsigned int tries, double held)
 {
@@ -76,7 +104,10 @@ static void report(struct uklp_session *s, const struct uklp_stack_conflict *c,
 	snprintf(when, sizeof(when),
 		 "transition not completed after %.1f s (program held %.1f ms in total over %u tries)",
 		 waited, held * 1e3, tries);
-	if (c->unreliable)
+	if (c->range == &loader_range)
+		pr_err("process %d: %s: the program was always in the middle of a dlopen or dlclose",
+		       s->opts->pid, when);
+	else if (c->unreliable)
 		pr_err("process %d: %s: the stack of thread %d cannot be walked (pc 0x%llx, frame %d: %s); use --force to skip the check",
 		       s->opts->pid, when, c->tid, (unsigned long long)c->pc, c->depth,
 		       c->why ? c->why : "unknown");
@@ -121,14 +152,29 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 	double wait = WAIT_FIRST, held = 0;
 	struct uklp_turns turns = { 0 };
 	struct uklp_stack_conflict c;
+	struct uklp_range *all = NULL, *hook = NULL;
 	unsigned int tries = 0;
 	int ret, busy;
 
 	ret = uklp_stack_prepare(s);
 	if (ret)
 		return ret;
+	/* The runtime's hook is part of every check. */
+	if (s->reg.hook_lo < s->reg.hook_hi) {
+		all = calloc(nranges + 1, sizeof(*all));
+		if (!all)
+			return -ENOMEM;
+		if (nranges)
+			memcpy(all, ranges, nranges * sizeof(*all));
+		hook = &all[nranges];
+		*hook = (struct uklp_range){ s->reg.hook_lo, s->reg.hook_hi,
+					     "the uklp runtime's dynamic-loader hook", false };
+		ranges = all;
+		nranges++;
+	}
 	if (!s->opts->force)
 		uklp_stack_warm(s, 4);
+	uklp_loader_busy(s);	/* finds r_debug now, not inside a stop */
 	if (s->opts->force)
 		pr_warn("process %d: --force: switching without checking the threads' stacks",
 			s->opts->pid);
@@ -143,10 +189,20 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 			break;
 		}
 		t1 = now();
-		if (s->opts->force)
+		if (uklp_loader_busy(s)) {
+			/* A dlopen/dlclose is halfway: wait for its end. */
+			c = (struct uklp_stack_conflict){ .range = &loader_range };
+			busy = 1;
+		} else if (s->stale_check && (ret = s->stale_check(s, s->stale_ctx))) {
+			uklp_proc_resume_all(s->proc);
+			break;
+		} else if (s->opts->force) {
 			busy = check_sites(s, ranges, nranges, &c);
-		else
+			if (!busy && hook)
+				busy = check_hook(s, hook, &c);
+		} else {
 			busy = uklp_stack_check(s, ranges, nranges, extra, nextra, &c);
+		}
 		pr_debug("process %d: stop %.1f us, stack check %.1f us", s->opts->pid,
 			 (t1 - t0) * 1e6, (now() - t1) * 1e6);
 		if (busy < 0) {
@@ -181,6 +237,8 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 			pr_debug("process %d: the stack of thread %d cannot be walked (pc 0x%llx, frame %d: %s); waiting",
 				 s->opts->pid, c.tid, (unsigned long long)c.pc, c.depth,
 				 c.why ? c.why : "unknown");
+		else if (tries == 1 && c.range == &loader_range)
+			pr_debug("process %d: %s; waiting", s->opts->pid, c.range->what);
 		else if (tries == 1)
 			pr_debug("process %d: thread %d is in %s; waiting", s->opts->pid,
 				 c.tid, c.range->what);
@@ -209,5 +267,6 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 		wait = wait * 2 < WAIT_MAX ? wait * 2 : WAIT_MAX;
 	}
 	uklp_turns_free(&turns);
+	free(all);
 	return ret;
 }

@@ -10,8 +10,13 @@
  * mapping as the patch image, right after it, and linked into the list in
  * load order (oldest first): the list order is the func-stack order.
  *
- * Only the controller changes the list, and only while every thread of the
- * process is stopped, so in-process readers never see a half-made change.
+ * Who writes what (docs/design/runtime.md, "The protocol"): the controller
+ * links and unlinks records, and writes switches, only while every thread
+ * is stopped and none is inside the runtime's dynamic-loader hook
+ * [hook_lo, hook_hi); the hook writes the objects of linked records (a
+ * library that loads or goes later) under the runtime's lock, which the
+ * controller takes too for callbacks (uklp_rt_object_callback()).  Both
+ * bump `generation` after a change.
  *
  * Every field has a fixed size and offset: the controller (another
  * program, maybe another build of uklp) reads and writes these records
@@ -28,11 +33,19 @@
  *				the kernel never frees a forced patch's
  *				module); a later `uklp unload` frees them
  *				once no thread is inside
+ *	UKLP_RT_UNLOADING	`uklp unload` has begun (its pre_unpatch
+ *				callbacks run): the hook patches no more
+ *				library of this patch, it only lets go of
+ *				those that go away
  *	UKLP_RT_REPLACED	taken over by a replacing (cumulative)
  *				patch: its switches are gone, but it stays
  *				listed, with its states, until the new
  *				patch's post_patch callbacks ran (the
  *				kernel frees replaced patches after them)
+ *
+ * The dynamic-loader hook patches libraries of LOADING and ENABLED
+ * records, runs post_patch only for ENABLED ones (as the kernel runs no
+ * post_patch while a patch is in transition), and ignores DISABLED and REPLACED ones.
  */
 #ifndef UKLP_RT_REGISTRY_H
 #define UKLP_RT_REGISTRY_H
@@ -53,7 +66,8 @@ enum uklp_rt_state {
 	UKLP_RT_LOADING = 1,
 	UKLP_RT_ENABLED = 2,
 	UKLP_RT_DISABLED = 3,
-	UKLP_RT_REPLACED = 4,
+	UKLP_RT_UNLOADING = 4,
+	UKLP_RT_REPLACED = 5,
 };
 
 enum uklp_rt_switch {
@@ -112,8 +126,18 @@ enum uklp_rt_obj_state {
 };
 
 /* uklp_rt_object.callbacks: which callbacks ran, for the kernel's
- * symmetry rules (a post_unpatch runs only where its pre_patch ran). */
+ * symmetry rules: a post_unpatch runs only where its pre_patch ran
+ * (PRE_PATCH, cleared by post_unpatch), a pre_unpatch only where its
+ * post_patch ran (POST_PATCH, cleared by pre_unpatch).  Set also when the
+ * object has no such callback: the bit says the step happened. */
 #define UKLP_OBJ_CB_PRE_PATCH	0x1u
+#define UKLP_OBJ_CB_POST_PATCH	0x2u
+
+/* uklp_rt_object.has: which callbacks the klp_object sets. */
+#define UKLP_OBJ_HAS_PRE_PATCH		0x1u
+#define UKLP_OBJ_HAS_POST_PATCH		0x2u
+#define UKLP_OBJ_HAS_PRE_UNPATCH	0x4u
+#define UKLP_OBJ_HAS_POST_UNPATCH	0x8u
 
 #define UKLP_RT_BUILD_ID_MAX	20
 #define UKLP_RT_ERROR_MAX	160
@@ -121,34 +145,56 @@ enum uklp_rt_obj_state {
 struct uklp_rt_object {
 	char name[UKLP_RT_OBJ_MAX];	/* "" = main executable */
 	uint64_t klp_object;		/* struct klp_object * in the image:
-					   its callbacks, and their argument */
+					   its callbacks, and their argument;
+					   0 for an object the patch only has
+					   klp relocations for */
 	uint32_t state;			/* enum uklp_rt_obj_state */
-	uint32_t callbacks;		/* UKLP_OBJ_CB_* */
+	uint32_t callbacks;		/* UKLP_OBJ_CB_*: which ran */
 	uint64_t bias;			/* load bias while patched */
-	uint64_t link_map;		/* struct link_map * of a late object */
+	uint64_t link_map;		/* its struct link_map * while loaded
+					   (patched, failed or mismatch); 0 for
+					   the main executable and for an object
+					   the dynamic loader does not list */
 	uint8_t build_id[UKLP_RT_BUILD_ID_MAX];	/* expected; len 0 = any */
 	uint32_t build_id_len;
-	uint32_t first_func, nfuncs;	/* its entries of the record's funcs[] */
+	uint32_t first_func, nfuncs;	/* its entries of the record's funcs[];
+					   old_addr 0 while not patched */
 	uint32_t nrelas;
+	uint32_t pad0;
 	uint64_t relas;			/* struct uklp_rt_rela[nrelas], in the
 					   image's mapping */
+	uint64_t tramp;			/* a page of trampolines the runtime
+					   mapped near a late object, 0 none */
+	uint32_t has;			/* UKLP_OBJ_HAS_* */
+	uint32_t late_count;		/* times the runtime patched it */
 	char error[UKLP_RT_ERROR_MAX];	/* the last late-patching failure */
 };
+
+/* uklp_rt_rela.flags */
+#define UKLP_RELA_WRITABLE	0x1u	/* place is in the image's rw- part */
+#define UKLP_RELA_EXEC		0x2u	/* place is in its r-x part */
 
 /*
  * A klp relocation of the patch against an object that may come and go
  * (.klp.rela.<obj>.<sec>): where it is applied in the patch image, what
  * it resolves (name and sympos in that object's symbol table), and the
  * bytes of the field when it is not applied, to clear it again when the
- * object goes (the 6.3 kernel's klp_clear_object_relocs).
+ * object goes (the 6.3 kernel's klp_clear_object_relocs).  The runtime
+ * applies it with klp/reloc.h: got, gotbase and plt are the image's GOT
+ * slot of the symbol (filled with S, and zeroed when cleared), GOT and PLT
+ * stub, as the loader reserved them (0: none).
  */
 struct uklp_rt_rela {
 	uint64_t place;			/* address of the field in the image */
 	int64_t addend;
-	uint32_t type;			/* R_X86_64_* */
+	uint32_t type;			/* R_X86_64_*; a branch through the PLT
+					   stub is given as R_X86_64_PLT32 */
 	uint32_t sympos;
 	char name[UKLP_RT_SYM_MAX];
 	uint8_t cleared[8];
+	uint64_t got, gotbase, plt;
+	uint32_t flags;			/* UKLP_RELA_* */
+	uint32_t width;			/* bytes of the field */
 };
 
 #define UKLP_RT_REGIONS_MAX 8

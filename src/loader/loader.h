@@ -125,6 +125,19 @@ void uklp_image_free(struct uklp_image *img);
 int uklp_image_relocate_object(struct uklp_image *img, const char *objname,
 			       const struct uklp_resolver *r);
 
+struct uklp_rt_rela;
+/*
+ * The klp relocations against objname (decoded .klp.rela.<obj> name), as
+ * the runtime applies and clears them (klprelas.c); needs img->base.
+ * Fills up to max entries of out (out may be NULL: count only) and sets *n
+ * to how many there are.
+ */
+int uklp_image_klp_relas(const struct uklp_image *img, const char *objname,
+			 struct uklp_rt_rela *out, size_t max, size_t *n);
+/* The objects the image has .klp.rela sections for ("vmlinux" included),
+ * a NULL-terminated malloc'ed array of malloc'ed names. */
+int uklp_image_klp_objects(const struct uklp_image *img, char ***out);
+
 
 
 #endif /* UKLP_LOADER_H */

@@ -368,10 +368,21 @@ int uklp_image_relocate_object(struct uklp_image *img, const char *objname,
 		pr_err("%s: image not relocated yet", img->elf->path);
 		return -EINVAL;
 	}
-	/* A lookup that failed before may work now that the object is here. */
-	for (size_t i = 0; i < p->nsyms; i++)
+	/* A lookup that failed before may work now that the object is here,
+	 * and the object's own symbols are looked up again: it may have been
+	 * loaded before, elsewhere. */
+	for (size_t i = 0; i < p->nsyms; i++) {
+		const struct uelf_symbol *s = &img->elf->symbols[i];
+		char obj[NAME_MAX_LEN], name[NAME_MAX_LEN];
+		unsigned long pos;
+
 		if (p->state[i] == SYM_FAILED)
 			p->state[i] = SYM_UNRESOLVED;
+		else if (p->state[i] == SYM_RESOLVED && s->sym.st_shndx == SHN_LIVEPATCH &&
+			 !uklp_klp_parse_sym(s->name, obj, sizeof(obj), name, sizeof(name), &pos) &&
+			 !strcmp(obj, objname))
+			p->state[i] = SYM_UNRESOLVED;
+	}
 	ret = apply_all(img, r, objname, &found);
 	explain(img, r);
 	if (ret)

@@ -14,10 +14,8 @@
  * and the call reports UKLP_CB_CRASHED - signal.  The same signals in any
  * other thread are not ours: the handler puts the program's own action
  * back and returns, so the fault happens again and goes where it always
- * went.  Callbacks are never run two at a time (the controller holds the
- * process's lock; the loader hook holds the dynamic loader's lock, and the
- * controller never runs a callback while a thread is inside the hook), so
- * one slot of state is enough.
+ * went.  Callbacks are never run two at a time (every one runs under the
+ * runtime's lock, hook.c), so one slot of state is enough.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -117,8 +115,15 @@ out:
 }
 
 /* The controller's entry point (a remote call; the value comes back in
- * rax): one callback of one object. */
+ * rax): one callback of one object, without the symmetry bookkeeping of
+ * uklp_rt_object_callback() (hook.c), but under the same lock: never two
+ * callbacks at once, nor one while the dynamic-loader hook works. */
 UKLP_RT_EXPORT long uklp_rt_callback(unsigned long kind, struct klp_object *obj)
 {
-	return uklp_rt_run_callback(kind, obj);
+	long ret;
+
+	rt_lock();
+	ret = uklp_rt_run_callback(kind, obj);
+	rt_unlock();
+	return ret;
 }

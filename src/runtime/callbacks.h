@@ -20,6 +20,16 @@ enum uklp_cb_kind {
 #define UKLP_CB_BAD_KIND	(-200000L)
 #define UKLP_RT_CALLBACK_SYM	"uklp_rt_callback"
 
+/*
+ * uklp_rt_object_callback(kind, struct uklp_rt_object *): the callback of
+ * one object of a record, run under the runtime's lock (shared with the
+ * dynamic-loader hook) and only where the kernel's symmetry rules allow,
+ * with the object's `callbacks` bits kept (klp/registry.h); otherwise
+ * UKLP_CB_SKIPPED.  The controller uses this one.
+ */
+#define UKLP_CB_SKIPPED		1L
+#define UKLP_RT_OBJECT_CALLBACK_SYM "uklp_rt_object_callback"
+
 struct klp_object;
 /* For the runtime's own callers (the dynamic-loader hook). */
 long uklp_rt_run_callback(unsigned long kind, struct klp_object *obj);

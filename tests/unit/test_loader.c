@@ -929,6 +929,31 @@ static void test_klp_pending(void **state)
 	uelf_close(e);
 }
 
+/* A library that was loaded when the image was relocated went away and
+ * came back elsewhere: relocating for it again must look its symbols up
+ * again, not reuse the addresses of the old place. */
+static void test_klp_object_moved(void **state)
+{
+	static const char *const both[] = { "vmlinux", "libfoo.so.1", NULL };
+	struct fake_sym syms[3];
+	struct fake_resolver f = { syms, 3, both, 0 };
+	struct uklp_resolver r = fake_resolver(&f);
+	struct uelf *e = open_klp_object("klp_moved", KLP_GOOD);
+	struct uklp_image *img;
+
+	(void)state;
+	memcpy(syms, klp_syms, sizeof(syms));
+	assert_int_equal(uklp_image_layout(e, &img), 0);
+	assert_int_equal(uklp_image_relocate(img, HIGH_BASE, &r), 0);
+	assert_int_equal(load_le(img->buf + 8, 4), (uint32_t)(0x100000 - 12));
+	syms[2].addr = HIGH_BASE + 0x200000;
+	assert_int_equal(uklp_image_relocate_object(img, "libfoo.so.1", &r), 0);
+	assert_int_equal(load_le(img->buf + 8, 4), (uint32_t)(0x200000 - 12));
+	assert_int_equal(verify_relocs(img, &f).checked, 4);
+	uklp_image_free(img);
+	uelf_close(e);
+}
+
 static void test_klp_far_plt(void **state)
 {
 	static const char *const loaded[] = { "vmlinux", "libfoo.so.1", NULL };
@@ -1150,6 +1175,7 @@ int main(void)
 		cmocka_unit_test(test_no_eh_frame),
 		cmocka_unit_test(test_klp_all_loaded),
 		cmocka_unit_test(test_klp_pending),
+		cmocka_unit_test(test_klp_object_moved),
 		cmocka_unit_test(test_klp_far_plt),
 		cmocka_unit_test(test_klp_rules),
 		cmocka_unit_test(test_klp_unresolved),

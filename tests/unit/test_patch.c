@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include <uklp/livepatch.h>
+
 /*
  * The patch descriptor (src/core/patch.c), read from the object and its
  * relocations before the image has a place: patches compiled at test time
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "klp/registry.h"
 #include "core/patch.h"
 #include "elf/elf.h"
 #include "loader/loader.h"
@@ -211,6 +214,48 @@ static void test_states(void **state)
 	parsed_free(&p);
 }
 
+/* Callbacks: which ones an object sets, and where each object is. */
+static const char cb_src[] =
+	"#include <uklp/livepatch.h>\n"
+	"static int pre(struct klp_object *o) { return o->name ? 1 : 0; }\n"
+	"static void post(struct klp_object *o) { (void)o; }\n"
+	"static int new_a(int x) { return x + 1; }\n"
+	"static struct klp_func fs[] = { { .old_name = \"answer\", .new_func = new_a, }, { } };\n"
+	"static struct klp_func none[] = { { } };\n"
+	"struct klp_object objs[] = {\n"
+	"	{ .funcs = fs, .callbacks = { .pre_patch = pre, .post_unpatch = post, }, },\n"
+	"	{ .name = \"libcb.so.1\", .funcs = none, .callbacks = { .post_patch = post, }, },\n"
+	"	{ .name = \"libplain.so\", .funcs = fs, },\n"
+	"	{ }\n"
+	"};\n"
+	"static struct klp_patch p = { .objs = objs, };\nKLP_PATCH(p);\n";
+
+static void test_callbacks(void **state)
+{
+	struct uklp_resolver r = { .resolve_export = no_export };
+	struct parsed p;
+	uint64_t a;
+
+	(void)state;
+	parse("callbacks", cb_src, "-fPIC", &p);
+	assert_int_equal(p.ret, 0);
+	assert_int_equal(p.info.nobjs, 3);
+	assert_null(p.info.objs[0].name);
+	assert_int_equal(p.info.objs[0].has, UKLP_OBJ_HAS_PRE_PATCH | UKLP_OBJ_HAS_POST_UNPATCH);
+	assert_string_equal(p.info.objs[1].name, "libcb.so.1");
+	assert_int_equal(p.info.objs[1].has, UKLP_OBJ_HAS_POST_PATCH);
+	assert_int_equal(p.info.objs[1].nfuncs, 0);
+	assert_int_equal(p.info.objs[2].has, 0);
+	assert_int_equal(p.info.objs[2].first_func, 1);
+	assert_int_equal(p.info.objs[2].nfuncs, 1);
+	assert_int_equal(uklp_image_relocate(p.img, 0x7f0000200000ULL, &r), 0);
+	uklp_patch_info_locate(&p.info, p.img);
+	assert_int_equal(uklp_image_symbol(p.img, "objs", &a, NULL), 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(p.info.objs[i].addr, a + i * sizeof(struct klp_object));
+	parsed_free(&p);
+}
+
 /* name, source tail (after the include), message, error */
 struct bad {
 	const char *name, *src, *msg;
@@ -218,13 +263,20 @@ struct bad {
 };
 
 static const struct bad bads[] = {
-	{ "callbacks",
+	{ "callback-outside",
+	  "extern int elsewhere(struct klp_object *);\n"
 	  "static int f(int x) { return x; }\n"
-	  "static int pre(struct klp_object *o) { (void)o; return 0; }\n"
 	  "static struct klp_func fs[] = { { .old_name = \"a\", .new_func = f, }, { } };\n"
-	  "static struct klp_object os[] = { { .funcs = fs, .callbacks = { .pre_patch = pre, }, }, { } };\n"
+	  "static struct klp_object os[] = { { .funcs = fs, .callbacks = { .pre_patch = elsewhere, }, }, { } };\n"
 	  "static struct klp_patch p = { .objs = os, };\nKLP_PATCH(p);\n",
-	  "callbacks of object 'vmlinux' are not supported", -ENOTSUP },
+	  "callback pre_patch of object 'vmlinux' points outside the patch (to 'elsewhere')", -EINVAL },
+	{ "object-twice",
+	  "static int f(int x) { return x; }\n"
+	  "static struct klp_func fs[] = { { .old_name = \"a\", .new_func = f, }, { } };\n"
+	  "static struct klp_func gs[] = { { .old_name = \"b\", .new_func = f, }, { } };\n"
+	  "static struct klp_object os[] = { { .name = \"libx.so\", .funcs = fs, }, { .name = \"libx.so\", .funcs = gs, }, { } };\n"
+	  "static struct klp_patch p = { .objs = os, };\nKLP_PATCH(p);\n",
+	  "object 'libx.so' is listed twice in the objs array", -EINVAL },
 	{ "statesnoend",
 	  "static int f(int x) { return x; }\n"
 	  "__attribute__((section(\".data.st\"))) static struct klp_state st[] = { { .id = 1, .version = 1, } };\n"
@@ -322,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_replace),
+		cmocka_unit_test(test_callbacks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
