@@ -634,6 +634,11 @@ static int prepare(struct load *l)
 			ret = uklp_load_resolve_funcs(l, NULL);
 		if (!ret)
 			ret = uklp_registry_runtime_check(&l->s);
+		/* Calls of klp_shadow_* and klp_get_*state resolve to the
+		 * runtime: it comes in before relocation, once the functions
+		 * are known to be there. */
+		if (!ret && uklp_patch_calls_runtime(l->elf))
+			ret = uklp_registry_ensure_runtime(&l->s);
 		if (!ret)
 			ret = place_and_relocate(l);
 		if (!ret)
@@ -683,9 +688,6 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	if (ret)
 		goto out;
 	ret = uklp_states_check_compatible(&l.s, l.name, &l.info);
-	/* Calls of klp_shadow_* and klp_get_*state resolve to the runtime. */
-	if (!ret && uklp_patch_calls_runtime(l.elf))
-		ret = uklp_registry_ensure_runtime(&l.s);
 	if (ret)
 		goto out;
 	/* 2b and 3: what is loaded, the functions to replace; a place, and

@@ -9,7 +9,7 @@
 # stderr; each scenario compares those lines with the kernel's order.
 # Then callbacks that crash or never return.
 . "$(dirname "$0")/functions.sh"
-plan 51
+plan 52
 
 start_target late
 ERRF=$(readlink /proc/$TPID/fd/2)
@@ -246,23 +246,17 @@ $(cb lp-cb post_unpatch vmlinux)"
 mark
 load lp-cb
 uklp load -p $TPID "$OUT/lp-cb-replace.o"
-if [ $RC -ne 0 ] && [[ "$ERR" =~ "replace is not supported" ]]; then
-	for i in 1 2 3; do
-		ok "# SKIP 11 atomic replace: this uklp refuses klp_patch.replace (src/core/replace.c has not landed)"
-	done
-	unload lp-cb
-else
-	is "$RC $(cmd answer 5)" "0 3010" "11 replace: the replacing patch runs"
-	unload lp-cb-replace
-	is "$(cmd answer 5)" 10 "11 replace: unloading it leaves the original code"
-	uklp unload -p $TPID lp-cb 2>/dev/null
-	check_log "11 atomic replace" "$(cb lp-cb pre_patch vmlinux)
+is "$RC $(cmd answer 5)" "0 3010" "11 replace: the replacing patch runs"
+unload lp-cb-replace
+is "$(cmd answer 5)" 10 "11 replace: unloading it leaves the original code"
+uklp unload -p $TPID lp-cb
+is "$RC" 1 "11 replace: the replaced patch is gone from the process"
+check_log "11 atomic replace" "$(cb lp-cb pre_patch vmlinux)
 $(cb lp-cb post_patch vmlinux)
 $(cb lp-cb-replace pre_patch vmlinux)
 $(cb lp-cb-replace post_patch vmlinux)
 $(cb lp-cb-replace pre_unpatch vmlinux)
 $(cb lp-cb-replace post_unpatch vmlinux)"
-fi
 
 # ---- unpatch callbacks without patch callbacks ----
 # The kernel runs post_unpatch where pre_patch succeeded, with or without

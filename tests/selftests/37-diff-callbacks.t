@@ -57,22 +57,12 @@ check_object() { # object what
 		"$w: the callbacks write the program's static by a livepatch relocation"
 }
 
-# Load patch NAME into the running target, and unload it: refused by a
-# uklp without callbacks, or run with them.  7 tests either way.
+# Load patch NAME into the running target, and unload it: its callbacks
+# run around each.  7 tests.
 load_and_unload() { # object name
 	local maps
 	maps=$(cat /proc/$TPID/maps)
 	uklp load -p $TPID "$1"
-	if [ "$RC" -ne 0 ] && [[ "$ERR" =~ callbacks\ of\ object\ .vmlinux.\ are\ not\ supported ]]; then
-		ok "$2: load refused by a uklp without callbacks, saying so"
-		is "$(cat /proc/$TPID/maps)" "$maps" "$2: ... the process's mappings unchanged"
-		is "$(cmd retry 1) $(cmd events 0)" "0 0" "$2: ... its code and state too"
-		ok "$2: pre_patch and post_patch ran # SKIP callbacks not supported by this uklp"
-		ok "$2: the shadow variable counts per connection # SKIP callbacks not supported by this uklp"
-		ok "$2: unload ran pre_unpatch and post_unpatch # SKIP callbacks not supported by this uklp"
-		ok "$2: shadow variables freed by post_unpatch # SKIP callbacks not supported by this uklp"
-		return
-	fi
 	is "$RC" 0 "$2: loaded, with its callbacks"
 	[ "$RC" -ne 0 ] && diag "$ERR"
 	is "$(cmd events 0)" 11 "$2: pre_patch and post_patch ran, once each"
