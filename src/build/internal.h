@@ -53,6 +53,7 @@ struct uklp_rec {
 	char *cwd, *output;
 	char **in;
 	size_t nin;
+	char *out_id, **in_id;	/* "DEV:INO" or "-" (record.h) */
 	char **argv;
 	size_t nargv;
 };
@@ -61,9 +62,16 @@ struct uklp_recs {
 	size_t n, cap;
 };
 /* Append the records of the log at path to *out (a missing log has
- * none).  -EINVAL names the line of a malformed record. */
+ * none).  -EINVAL names the line of a malformed record.  A compile whose
+ * object the build renamed before a link or ar took it gets the new name
+ * as its output (uklp_recs_resolve_moves). */
 int uklp_recs_read(const char *path, struct uklp_recs *out);
 void uklp_recs_free(struct uklp_recs *r);
+/* Records from index `from` on: each input of a link or ar that no
+ * earlier record made, but that has the identity of an earlier compile's
+ * object no longer at its path, is that object moved (zlib: objs/x.o
+ * renamed x.lo); the compile's output becomes that name. */
+int uklp_recs_resolve_moves(struct uklp_recs *r, size_t from);
 /* Parse one line (without its newline); 0, -EINVAL or -ENOMEM. */
 int uklp_rec_parse(char *line, struct uklp_rec *out);
 void uklp_rec_free(struct uklp_rec *r);

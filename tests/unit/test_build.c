@@ -177,8 +177,9 @@ static void test_fix_tree(void **state)
 
 static void test_record(void **state)
 {
-	char line[] = "link\t/w\t/w/sub/../prog\t2\t/w/./a.o\t/w/lib.a\t/usr/bin/cc\t-o\tprog\\twith\\\\tab";
-	char bad[] = "cc\t/w\t/w/a.o\t2\t/w/a.c";
+	char line[] = "link\t/w\t/w/sub/../prog\t2\t/w/./a.o\t/w/lib.a\t8:1\t8:2\t-\t/usr/bin/cc\t-o\tprog\\twith\\\\tab";
+	char bad[] = "cc\t/w\t/w/a.o\t2\t/w/a.c\t8:1\t8:2";
+	char no_ids[] = "cc\t/w\t/w/a.o\t1\t/w/a.c";
 	struct uklp_rec r;
 
 	(void)state;
@@ -187,10 +188,49 @@ static void test_record(void **state)
 	assert_string_equal(r.output, "/w/prog");
 	assert_int_equal(r.nin, 2);
 	assert_string_equal(r.in[0], "/w/a.o");
+	assert_string_equal(r.out_id, "8:1");
+	assert_string_equal(r.in_id[0], "8:2");
+	assert_string_equal(r.in_id[1], "-");
 	assert_int_equal(r.nargv, 3);
 	assert_string_equal(r.argv[2], "prog\twith\\tab");
 	uklp_rec_free(&r);
 	assert_int_equal(uklp_rec_parse(bad, &r), -EINVAL);
+	assert_int_equal(uklp_rec_parse(no_ids, &r), -EINVAL);
+}
+
+/* A build that renames an object between its compile and its link, as
+ * zlib's Makefile does (cc -c -o objs/x.o x.c; mv objs/x.o x.lo): the
+ * link's input with the identity of the compile's object is that object. */
+static void test_record_moves(void **state)
+{
+	const char *const lines[] = {
+		/* a temporary object, deleted; its inode reused by y.o */
+		"cc\t/w\t/w/conftest.o\t1\t/w/conftest.c\t8:20\t8:1\tcc",
+		"cc\t/w\t/w/objs/x.o\t1\t/w/x.c\t8:10\t8:2\tcc",
+		"cc\t/w\t/w/y.o\t1\t/w/y.c\t8:20\t8:3\tcc",
+		"cc\t/w\t/w/x.o\t1\t/w/x.c\t8:30\t8:2\tcc",
+		"link\t/w\t/w/libx.so\t3\t/w/x.lo\t/w/y.o\t/w/prebuilt.o\t8:40\t8:10\t8:20\t8:50\tcc",
+		"ar\t/w\t/w/libx.a\t1\t/w/x.o\t8:41\t8:30\tar",
+	};
+	struct uklp_recs rs = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char *l = strdup(lines[i]);
+
+		assert_non_null(l);
+		rs.r = realloc(rs.r, (rs.n + 1) * sizeof(*rs.r));
+		assert_non_null(rs.r);
+		assert_int_equal(uklp_rec_parse(l, &rs.r[rs.n++]), 0);
+		free(l);
+	}
+	rs.cap = rs.n;
+	assert_int_equal(uklp_recs_resolve_moves(&rs, 0), 0);
+	assert_string_equal(rs.r[1].output, "/w/x.lo");	/* moved */
+	assert_string_equal(rs.r[0].output, "/w/conftest.o");	/* y.o is y.o's */
+	assert_string_equal(rs.r[2].output, "/w/y.o");
+	assert_string_equal(rs.r[3].output, "/w/x.o");
+	uklp_recs_free(&rs);
 }
 
 static void test_path_clean(void **state)
@@ -317,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_fix_no_newline),
 		cmocka_unit_test(test_fix_tree),
 		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_record_moves),
 		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_tree_outputs),
 		cmocka_unit_test(test_verify),
