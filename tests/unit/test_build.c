@@ -328,6 +328,46 @@ static void test_verify(void **state)
 	fixture_dir_remove(&d);
 }
 
+/* A hidden function of another object (zlib's inflate_fast, called by
+ * inflate) is a local symbol of the linked library, listed by the linker
+ * after an empty STT_FILE: it is compared too, and a different one is
+ * refused. */
+static void test_verify_hidden(void **state)
+{
+	struct fixture_dir d;
+	struct uklp_build_target t = { 0 };
+	struct uklp_verify *v;
+	char cmd[2048], a[512], h[512], h2[512], lib[512];
+	const char *inputs[2] = { a, h }, *inputs2[2] = { a, h2 };
+	struct stderr_capture cap;
+
+	(void)state;
+	assert_int_equal(fixture_dir_create(&d), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && printf 'int helper(int);\nint api(int x){return helper(x)+1;}\n' > a.c && "
+		 "printf '__attribute__((visibility(\"hidden\"))) int helper(int x){return x*3;}\n' > h.c && "
+		 "printf '__attribute__((visibility(\"hidden\"))) int helper(int x){return x*5;}\n' > h2.c && "
+		 "for f in a h h2; do cc -O2 -fPIC -ffunction-sections -c $f.c || exit 1; done && "
+		 "cc -shared -o libt.so a.o h.o && readelf -sW libt.so | grep -q 'LOCAL .* helper$'", d.path);
+	assert_int_equal(system(cmd), 0);
+	snprintf(a, sizeof(a), "%s/a.o", d.path);
+	snprintf(h, sizeof(h), "%s/h.o", d.path);
+	snprintf(h2, sizeof(h2), "%s/h2.o", d.path);
+	snprintf(lib, sizeof(lib), "%s/libt.so", d.path);
+	t.path = t.file = lib;
+	t.name = "libt.so";
+	assert_int_equal(uklp_verify_open(&t, inputs, 2, &v), 0);
+	assert_int_equal(uklp_verify_object(v, a, "a.c"), 0);
+	assert_int_equal(uklp_verify_count(v), 2);	/* api and helper */
+	uklp_verify_close(v);
+	assert_int_equal(uklp_verify_open(&t, inputs2, 2, &v), 0);
+	assert_int_equal(stderr_capture_begin(&cap), 0);
+	assert_int_equal(uklp_verify_object(v, a, "a.c"), -EINVAL);
+	assert_non_null(strstr(stderr_capture_end(&cap), "function 'helper' (h2.c) differs"));
+	uklp_verify_close(v);
+	fixture_dir_remove(&d);
+}
+
 static void test_mask_ranges(void **state)
 {
 	int lo, hi;
@@ -361,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_tree_outputs),
 		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_verify_hidden),
 		cmocka_unit_test(test_mask_ranges),
 	};
 
