@@ -173,8 +173,18 @@ static int collect(struct run *r)
 {
 	char *log = uklp_build_wpath(r, "patched.log");
 	int ret = log ? uklp_recs_read(log, &r->patched) : -ENOMEM;
+	size_t ncc = 0;
 
 	free(log);
+	for (size_t i = 0; i < r->patched.n; i++)
+		ncc += r->patched.r[i].kind == UKLP_REC_CC;
+	if (!ret && !ncc) {
+		/* Not one compile: the build did not look at the sources
+		 * again (the fix is in them: make would have seen it). */
+		pr_err("'%s' compiled nothing when run again with the fix: the build command must rebuild what changed, as make does (a build that stops at a stamp file, such as debian/rules' build-stamp, needs it removed first: --build 'rm -f build-stamp; debian/rules build')",
+		       r->o->build_cmd);
+		return -ENOENT;
+	}
 	for (size_t i = 0; !ret && i < r->patched.n; i++) {
 		const struct uklp_rec *rec = &r->patched.r[i];
 		const char *rel = below(r->cache.tree, rec->output);
