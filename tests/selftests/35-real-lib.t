@@ -78,7 +78,7 @@ done
 like "$n0" "^[1-9][0-9]{2,}$" "traffic runs: $n0 requests served before the build"
 
 t0=$(date +%s%N)
-uklp build -v --source "$Z/vuln" --build "$BUILD" --cache-dir "$WORK/cache" \
+uklp build -v -j "$(nproc)" --source "$Z/vuln" --build "$BUILD" --cache-dir "$WORK/cache" \
 	--target "$Z/user/libz.so.1" "$FIX" -o "$WORK/fix-zlib.klp.o"
 t1=$(date +%s%N)
 is "$RC" 0 "uklp build of the fix, --target user/libz.so.1, exits 0 while the server serves"
