@@ -190,6 +190,14 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 		ret = mkdirs(build);
 	if (!ret && realpath(build, real))
 		ret = inside(real, source);
+	/* Absolute from here: the builds run in the key's tree, and write
+	 * their output and log to these paths from there. */
+	if (!ret && real[0] == '/') {
+		free(build);
+		build = strdup(real);
+		if (!build)
+			ret = -ENOMEM;
+	}
 	if (ret)
 		goto out;
 	ret = uklp_tree_hash(source, &h, st);

@@ -27,7 +27,7 @@ skip_rest() { # N REASON: the remaining tests, skipped
 	for ((i = 0; i < $1; i++)); do ok "# SKIP $2"; done
 	done_testing
 }
-plan 31
+plan 32
 
 # ---- objects renamed between compile and link (zlib's Makefile) ----
 M="$WORK/moved"
@@ -38,6 +38,12 @@ uklp build --source "$M" --build make --cache-dir "$WORK/cache" --target "$M/lib
 is "$RC" 0 "a library whose objects are renamed before the link (objs/twice.o -> twice.lo): uklp build exits 0"
 [ "$RC" -ne 0 ] && diag "$ERR"
 is "$(cut -f1,2 <<<"$OUTPUT")" "$(printf 'twice.c\tlibmv.so.1')" "... the changed object, twice.lo, goes into libmv.so.1"
+cd "$WORK" || exit 1
+uklp build --source moved --build make --cache-dir rel-cache --target moved/libmv.so.1 \
+	--dry-run moved/fix-twice.patch
+cd - >/dev/null || exit 1
+is "$RC $(cut -f1,2 <<<"$OUTPUT")" "$(printf '0 twice.c\tlibmv.so.1')" "the same with relative paths, --cache-dir too"
+[ "$RC" -ne 0 ] && diag "$ERR"
 
 # ---- zlib ----
 Z="$OUT/real/zlib"
