@@ -10,9 +10,11 @@
  * write absolute paths (CMake's cache, __FILE__ with absolute sources,
  * the debug information), which must be the same in the original and
  * the patched objects.  So a fix build renames the built tree to
- * tree.orig, copies it back to tree, patches and builds there, and puts
- * tree.orig back; a uklp build killed in between leaves tree.orig, which
- * the next one puts back.  One uklp build at a time per key (a flock).
+ * tree.orig, puts a copy of it at tree (the copy of the last fix build,
+ * fixtree, made equal to it again, tree_sync.c), patches and builds
+ * there, and puts both back; a uklp build killed in between leaves
+ * tree.orig, which the next one puts back.  One uklp build at a time per
+ * key (a flock).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -232,16 +234,22 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 	}
 	c->tree = sub(c->dir, "tree");
 	c->pristine = sub(c->dir, "tree.orig");
+	c->fixtree = sub(c->dir, "fixtree");
+	c->synced = sub(c->dir, "fixtree.synced");
 	c->log = sub(c->dir, "orig.log");
 	c->out = sub(c->dir, "build.out");
 	done = sub(c->dir, "done");
-	if (!c->tree || !c->pristine || !c->log || !c->out || !done) {
+	if (!c->tree || !c->pristine || !c->fixtree || !c->synced || !c->log || !c->out || !done) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	if (!lstat(c->pristine, &sb)) {
 		pr_warn("an earlier uklp build of this tree was interrupted: putting its built tree back");
-		ret = uklp_tree_remove(c->tree);
+		/* tree is the fixed build's copy: kept for the next one */
+		if (lstat(c->fixtree, &sb) && !lstat(c->tree, &sb) && rename(c->tree, c->fixtree))
+			ret = -errno;
+		else
+			ret = uklp_tree_remove(c->tree);
 		if (!ret && rename(c->pristine, c->tree)) {
 			ret = -errno;
 			pr_err("cannot rename %s to %s: %s", c->pristine, c->tree, strerror(-ret));
@@ -296,6 +304,8 @@ void uklp_cache_close(struct uklp_cache *c)
 	free(c->dir);
 	free(c->tree);
 	free(c->pristine);
+	free(c->fixtree);
+	free(c->synced);
 	free(c->log);
 	free(c->out);
 	memset(c, 0, sizeof(*c));

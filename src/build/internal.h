@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "build/build.h"
 
@@ -45,6 +47,21 @@ int uklp_tree_hash(const char *src, struct uklp_sha256 *c, struct uklp_tree_stat
 int uklp_tree_copy(const char *src, const char *dst, bool skip_outputs);
 /* rm -rf; 0 when path does not exist. */
 int uklp_tree_remove(const char *path);
+/* Copy one file or symlink (mode and times kept) to `to`, which must not
+ * exist. */
+int uklp_tree_copy_entry(const char *from, const char *to, const struct stat *st);
+
+/* --- tree_sync.c: a kept copy of a built tree made equal to it again --- */
+struct uklp_sync_stats {
+	size_t kept, copied, removed;	/* entries */
+};
+/* Make dst (a copy of the built tree src, kept from an earlier build)
+ * equal to src, copying only what differs: an entry of dst whose ctime is
+ * before `since` (the end of dst's last sync) and whose size, mode and
+ * modification time are src's is taken as src's; the rest is copied
+ * again, and what src lacks removed. */
+int uklp_tree_sync(const char *src, const char *dst, const struct timespec *since,
+		   struct uklp_sync_stats *st);
 
 /* --- records.c: the wrapper's log (record.h) --- */
 enum uklp_rec_kind { UKLP_REC_CC, UKLP_REC_LINK, UKLP_REC_AR };
@@ -175,6 +192,8 @@ struct uklp_cache {
 	char *dir;		/* <cache>/build/<key> */
 	char *tree;		/* dir/tree: where every build of the key runs */
 	char *pristine;		/* dir/tree.orig: the built original during a fix build */
+	char *fixtree;		/* dir/fixtree: the copy the last fix build ran in */
+	char *synced;		/* dir/fixtree.synced: its ctime ends fixtree's last sync */
 	char *log;		/* dir/orig.log: the wrapper's log of the original build */
 	char *out;		/* dir/build.out: the original build's output */
 	char key[65];

@@ -287,17 +287,11 @@ out:
 	return ret;
 }
 
-static int copy_visit(struct walk *w, const char *path, const char *rel, const struct stat *st)
+int uklp_tree_copy_entry(const char *path, const char *to, const struct stat *st)
 {
-	char *to = uklp_path_join(w->dst, rel);
 	int ret = 0;
 
-	if (!to)
-		return -ENOMEM;
-	if (S_ISDIR(st->st_mode)) {
-		if (mkdir(to, 0700))
-			ret = -errno;
-	} else if (S_ISLNK(st->st_mode)) {
+	if (S_ISLNK(st->st_mode)) {
 		char t[PATH_MAX];
 		ssize_t n = readlink(path, t, sizeof(t) - 1);
 		struct timespec ts[2] = { st->st_atim, st->st_mtim };
@@ -314,6 +308,24 @@ static int copy_visit(struct walk *w, const char *path, const char *rel, const s
 	}	/* fifos, sockets, devices: not part of a source tree */
 	if (ret)
 		pr_err("cannot copy %s to %s: %s", path, to, strerror(-ret));
+	return ret;
+}
+
+static int copy_visit(struct walk *w, const char *path, const char *rel, const struct stat *st)
+{
+	char *to = uklp_path_join(w->dst, rel);
+	int ret = 0;
+
+	if (!to)
+		return -ENOMEM;
+	if (S_ISDIR(st->st_mode)) {
+		if (mkdir(to, 0700)) {
+			ret = -errno;
+			pr_err("cannot create %s: %s", to, strerror(-ret));
+		}
+	} else {
+		ret = uklp_tree_copy_entry(path, to, st);
+	}
 	free(to);
 	return ret;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -291,6 +292,50 @@ static void test_tree_outputs(void **state)
 	fixture_dir_remove(&d);
 }
 
+/* A kept copy of a built tree, touched by a build the way builds do
+ * (a file rewritten, one rewritten with its old size and time put back,
+ * one removed, new files and directories, a file become a directory), is
+ * made equal to the tree again; untouched entries are not copied. */
+static void test_tree_sync(void **state)
+{
+	struct fixture_dir d;
+	struct uklp_sync_stats st;
+	struct stat sb;
+	char cmd[4096], src[512], dst[512], stamp[512];
+
+	(void)state;
+	assert_int_equal(fixture_dir_create(&d), 0);
+	snprintf(src, sizeof(src), "%s/src", d.path);
+	snprintf(dst, sizeof(dst), "%s/dst", d.path);
+	snprintf(stamp, sizeof(stamp), "%s/stamp", d.path);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && mkdir -p src/sub/deep src/obj && for i in 1 2 3 4 5 6; do echo file $i > src/f$i; done && "
+		 "echo deep > src/sub/deep/x && echo obj > src/obj/a.o && ln -s f1 src/link && chmod 755 src/f2 && "
+		 "touch -d '2020-01-01 00:00:01' src/f3 src/sub", d.path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(uklp_tree_copy(src, dst, false), 0);
+	usleep(30000);	/* past the file system's clock tick */
+	assert_int_equal(system(strcat(strcpy(cmd, "touch "), stamp)), 0);
+	usleep(30000);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s/dst && echo changed > f1 && printf 'file X\n' > f3 && touch -r ../src/f3 f3 && "
+		 "rm f4 && echo new > f7 && mkdir -p newdir/x && echo y > newdir/x/y && rm f5 && mkdir f5 && "
+		 "echo other > obj/a.o && rm link && ln -s f2 link && chmod 600 f6 && "
+		 "[ \"$(cat f3)\" != \"$(cat ../src/f3)\" ]", d.path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(stat(stamp, &sb), 0);
+	assert_int_equal(uklp_tree_sync(src, dst, &sb.st_ctim, &st), 0);
+	/* names, types, modes, sizes, times, link targets, contents */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && for t in src dst; do (cd $t && find . -printf '%%p %%y %%m %%s %%T@ %%l\\n' | LC_ALL=C sort && "
+		 "find . -type f | LC_ALL=C sort | xargs cat) > $t.list; done && cmp src.list dst.list", d.path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(st.kept, 2);		/* f2, sub/deep/x: untouched */
+	assert_int_equal(st.copied, 7);		/* f1 f3 f4 f5 f6 obj/a.o link */
+	assert_int_equal(st.removed, 2);	/* f7 newdir */
+	fixture_dir_remove(&d);
+}
+
 /* The check against the target: a program whose function reads a global
  * through the GOT in its object (-fPIC: R_X86_64_REX_GOTPCRELX), which the
  * linker relaxes into a lea: masked, it matches; an object of another
@@ -400,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_record_moves),
 		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_tree_outputs),
+		cmocka_unit_test(test_tree_sync),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_verify_hidden),
 		cmocka_unit_test(test_mask_ranges),
