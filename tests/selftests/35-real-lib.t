@@ -27,7 +27,7 @@ skip_rest() { # N REASON: the remaining tests, skipped
 	for ((i = 0; i < $1; i++)); do ok "# SKIP $2"; done
 	done_testing
 }
-plan 32
+plan 35
 
 # ---- objects renamed between compile and link (zlib's Makefile) ----
 M="$WORK/moved"
@@ -44,6 +44,18 @@ uklp build --source moved --build make --cache-dir rel-cache --target moved/libm
 cd - >/dev/null || exit 1
 is "$RC $(cut -f1,2 <<<"$OUTPUT")" "$(printf '0 twice.c\tlibmv.so.1')" "the same with relative paths, --cache-dir too"
 [ "$RC" -ne 0 ] && diag "$ERR"
+# As a uklp build killed in its fixed build leaves the cache: the built
+# original at tree.orig, the copy the fix was being built in at tree.
+K=$(ls -d "$WORK"/rel-cache/build/*/ | head -1)
+mv "$K/tree" "$K/tree.orig" && mv "$K/fixtree" "$K/tree"
+uklp build -v --source "$M" --build make --cache-dir "$WORK/rel-cache" --target "$M/libmv.so.1" \
+	--dry-run "$M/fix-twice.patch"
+is "$RC $(cut -f1,2 <<<"$OUTPUT")" "$(printf '0 twice.c\tlibmv.so.1')" \
+	"after a uklp build killed in its fixed build: the next one puts the original back and builds the fix"
+like "$(ls "$K" | tr '\n' ' ')" "^bin build.out done fixtree fixtree.synced orig.log tree $" \
+	"... the copy of the fixed build synced and kept, no tree.orig left"
+like "$ERR" "fix: the copy of the last fix build made equal to the original: [1-9][0-9]* entries copied again" \
+	"... the kept copy synced, not copied whole"
 
 # ---- zlib ----
 Z="$OUT/real/zlib"
