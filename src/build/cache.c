@@ -85,6 +85,32 @@ static void hash_version(struct uklp_sha256 *c, const char *prog)
 		waitpid(pid, &st, 0);
 }
 
+/* The tree's content into the key, with its files' digests kept in
+ * <root>/digests/<sha256 of the tree's path> (tree_digest.c). */
+static int hash_tree(const char *root, const char *source, struct uklp_sha256 *h,
+		     struct uklp_tree_stats *st)
+{
+	struct uklp_sha256 p;
+	struct uklp_digests *dg = NULL;
+	char *dir = uklp_path_join(root, "digests"), *path = NULL, hex[65];
+	uint8_t id[32];
+	int ret;
+
+	uklp_sha256_init(&p);
+	uklp_sha256_update(&p, source, strlen(source));
+	uklp_sha256_final(&p, id);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	/* without the list, every file is read: slower, still right */
+	if (dir && !mkdirs(dir) && (path = uklp_path_join(dir, hex)))
+		uklp_digests_open(path, time(NULL), &dg);
+	ret = uklp_tree_hash(source, h, st, dg);
+	uklp_digests_close(dg, !ret);
+	free(dir);
+	free(path);
+	return ret;
+}
+
 static char *first_word(const char *v)
 {
 	size_t len;
@@ -202,7 +228,7 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 	}
 	if (ret)
 		goto out;
-	ret = uklp_tree_hash(source, &h, st);
+	ret = hash_tree(root, source, &h, st);
 	if (ret)
 		goto out;
 	{

@@ -38,9 +38,24 @@ struct uklp_tree_stats {
 	size_t skipped;		/* build outputs left out */
 };
 /* Hash what the copy would take: every path, its type and mode, its
- * content or link target, in sorted order; VCS directories (.git, .hg,
- * .svn) and build outputs are left out. */
-int uklp_tree_hash(const char *src, struct uklp_sha256 *c, struct uklp_tree_stats *st);
+ * content's SHA-256 or link target, in sorted order; VCS directories
+ * (.git, .hg, .svn) and build outputs are left out.  dg (or NULL): the
+ * files' digests kept from earlier runs (tree_digest.c). */
+struct uklp_digests;
+int uklp_tree_hash(const char *src, struct uklp_sha256 *c, struct uklp_tree_stats *st,
+		   struct uklp_digests *dg);
+
+/* --- tree_digest.c: files' SHA-256 kept between runs --- */
+/* The list at path (none yet: empty); now: the time of the walk. */
+int uklp_digests_open(const char *path, time_t now, struct uklp_digests **out);
+/* The SHA-256 of the file at path (rel in the tree, st its lstat): the
+ * kept one when its device, inode, size, times are the recorded ones,
+ * else read (and recorded when it did not change in the last seconds).
+ * d may be NULL (always read). */
+int uklp_digests_get(struct uklp_digests *d, const char *path, const char *rel,
+		     const struct stat *st, uint8_t out[32]);
+/* write: replace the list with the files this walk saw. */
+void uklp_digests_close(struct uklp_digests *d, bool write);
 /* Copy src to dst (which must not exist): modes, times to the nanosecond
  * and symlinks kept.  skip_outputs: leave out VCS directories and build
  * outputs (the user's tree); else everything (a built tree). */

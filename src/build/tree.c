@@ -159,6 +159,7 @@ struct walk {
 		    const struct stat *st);
 	struct uklp_sha256 *sha;
 	struct uklp_tree_stats *stats;
+	struct uklp_digests *digests;
 	const char *dst;
 };
 
@@ -223,17 +224,12 @@ static int hash_visit(struct walk *w, const char *path, const char *rel, const s
 		if (n > 0)
 			uklp_sha256_update(w->sha, t, (size_t)n);
 	} else if (S_ISREG(st->st_mode)) {
-		char buf[65536];
-		ssize_t n;
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		uint8_t sha[32];
+		int ret = uklp_digests_get(w->digests, path, rel, st, sha);
 
-		if (fd < 0) {
-			pr_err("%s: %s", path, strerror(errno));
-			return -errno;
-		}
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			uklp_sha256_update(w->sha, buf, (size_t)n);
-		close(fd);
+		if (ret)
+			return ret;
+		uklp_sha256_update(w->sha, sha, sizeof(sha));
 		w->stats->files++;
 		if (is_source(rel))
 			w->stats->sources++;
@@ -242,9 +238,11 @@ static int hash_visit(struct walk *w, const char *path, const char *rel, const s
 	return 0;
 }
 
-int uklp_tree_hash(const char *src, struct uklp_sha256 *c, struct uklp_tree_stats *st)
+int uklp_tree_hash(const char *src, struct uklp_sha256 *c, struct uklp_tree_stats *st,
+		   struct uklp_digests *dg)
 {
-	struct walk w = { .skip_outputs = true, .visit = hash_visit, .sha = c, .stats = st };
+	struct walk w = { .skip_outputs = true, .visit = hash_visit, .sha = c, .stats = st,
+			  .digests = dg };
 
 	memset(st, 0, sizeof(*st));
 	return walk_dir(&w, src, "");

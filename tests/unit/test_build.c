@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -267,7 +268,7 @@ static void test_tree_outputs(void **state)
 	assert_int_equal(system(cmd), 0);
 	snprintf(src, sizeof(src), "%s/t", d.path);
 	uklp_sha256_init(&c);
-	assert_int_equal(uklp_tree_hash(src, &c, &st), 0);
+	assert_int_equal(uklp_tree_hash(src, &c, &st, NULL), 0);
 	uklp_sha256_final(&c, h1);
 	assert_int_equal(st.sources, 1);
 	/* a build in the tree (objects, programs, archives) and a commit
@@ -277,7 +278,7 @@ static void test_tree_outputs(void **state)
 	assert_int_equal(system(cmd), 0);
 	assert_true(uklp_tree_is_output(strcat(strcpy(dst, src), "/sub/a.o")));
 	uklp_sha256_init(&c);
-	assert_int_equal(uklp_tree_hash(src, &c, &st), 0);
+	assert_int_equal(uklp_tree_hash(src, &c, &st, NULL), 0);
 	uklp_sha256_final(&c, h2);
 	assert_memory_equal(h1, h2, sizeof(h1));
 	assert_int_equal(st.skipped, 2);
@@ -289,6 +290,65 @@ static void test_tree_outputs(void **state)
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(uklp_tree_remove(dst), 0);
 	assert_int_equal(uklp_tree_remove(dst), 0);
+	fixture_dir_remove(&d);
+}
+
+/* The files' digests kept between runs: the key is the same with them
+ * and without; a file rewritten with its old size and times put back
+ * changes the key; a file changed in the last seconds is not recorded. */
+static void test_tree_digests(void **state)
+{
+	struct fixture_dir d;
+	struct uklp_tree_stats st;
+	struct uklp_digests *dg;
+	struct uklp_sha256 c;
+	uint8_t plain[32], kept[32], again[32], changed[32];
+	char cmd[2048], src[512], list[512];
+	FILE *f;
+	int lines = 0, ch;
+
+	(void)state;
+	assert_int_equal(fixture_dir_create(&d), 0);
+	snprintf(src, sizeof(src), "%s/src", d.path);
+	snprintf(list, sizeof(list), "%s/digests", d.path);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/sub && echo aaaa > %s/a.c && echo bbbb > %s/sub/b.c",
+		 src, src, src);
+	assert_int_equal(system(cmd), 0);
+#define HASH(out, dgp) do { uklp_sha256_init(&c); \
+		assert_int_equal(uklp_tree_hash(src, &c, &st, dgp), 0); uklp_sha256_final(&c, out); } while (0)
+	HASH(plain, NULL);
+	/* files older than the 2 s margin: recorded */
+	assert_int_equal(uklp_digests_open(list, time(NULL) + 10, &dg), 0);
+	HASH(kept, dg);
+	uklp_digests_close(dg, true);
+	assert_memory_equal(plain, kept, 32);
+	assert_non_null(f = fopen(list, "r"));
+	while ((ch = fgetc(f)) != EOF)
+		lines += ch == '\n';
+	fclose(f);
+	assert_int_equal(lines, 2);
+	assert_int_equal(uklp_digests_open(list, time(NULL) + 10, &dg), 0);
+	HASH(again, dg);
+	uklp_digests_close(dg, true);
+	assert_memory_equal(plain, again, 32);
+	/* the same size, the same modification time: a new change time */
+	snprintf(cmd, sizeof(cmd), "cd %s && cp -p sub/b.c b.old && echo cccc > sub/b.c && touch -r b.old sub/b.c && rm b.old",
+		 src);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(uklp_digests_open(list, time(NULL) + 10, &dg), 0);
+	HASH(changed, dg);
+	uklp_digests_close(dg, true);
+	assert_memory_not_equal(plain, changed, 32);
+	HASH(again, NULL);
+	assert_memory_equal(changed, again, 32);
+	/* just changed: read, not recorded */
+	unlink(list);
+	assert_int_equal(uklp_digests_open(list, time(NULL), &dg), 0);
+	HASH(again, dg);
+	uklp_digests_close(dg, true);
+	assert_memory_equal(changed, again, 32);
+	assert_null(fopen(list, "r"));
+#undef HASH
 	fixture_dir_remove(&d);
 }
 
@@ -446,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_tree_outputs),
 		cmocka_unit_test(test_tree_sync),
+		cmocka_unit_test(test_tree_digests),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_verify_hidden),
 		cmocka_unit_test(test_mask_ranges),
