@@ -12,15 +12,17 @@
 #   the same build command run again (the same files compiled, the same
 #   links).
 #
-# All with -j$(nproc); medians of BUILD_RUNS runs (default 3).  Prints two
-# table rows.  Exit 77 with the reason when the tree cannot be fetched or
+# All with -j$(nproc); medians of BUILD_RUNS runs (default 5) of the wall
+# time, and of the CPU time of the whole command (user and system, its
+# children included), which other work on the machine does not inflate as
+# much.  Prints two table rows.  Exit 77 with the reason when the tree cannot be fetched or
 # built here (no apt, no network); 1 when a build or uklp fails, with its
 # output.
 set -u
 cd "$(dirname "$0")" || exit 1
 TOP=$(cd .. && pwd)
 UKLP="$TOP/bin/uklp"
-RUNS=${BUILD_RUNS:-3}
+RUNS=${BUILD_RUNS:-5}
 J=$(nproc)
 D="$TOP/tests/selftests/out/real/mosquitto"
 W="$(pwd)/out/build"
@@ -41,20 +43,30 @@ median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 now() { date +%s%N; }
 calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 
-# timed FILE CMD...: runs CMD (output to $W/out), appends its seconds to
-# FILE; a failure stops the bench with the command's output.
+# timed NAME CMD...: runs CMD (output to $W/out), appends its wall and CPU
+# seconds to $W/NAME.wall and $W/NAME.cpu; a failure stops the bench with
+# the command's output.
 timed() {
-	local f=$1 s e
+	local f=$1
 	shift
-	s=$(now)
-	if ! "$@" >"$W/out" 2>&1; then
+	if ! /usr/bin/time -o "$W/time" -f "%e %U %S" "$@" >"$W/out" 2>&1; then
 		echo "bench/build.sh: $* failed:" >&2
 		tail -30 "$W/out" >&2
 		exit 1
 	fi
-	e=$(now)
-	calc "($e - $s) / 1e9" 3 >>"$f"
-	echo >>"$f"
+	read -r wall user sys <"$W/time"
+	echo "$wall" >>"$W/$f.wall"
+	calc "$user + $sys" 3 >>"$W/$f.cpu"
+	echo >>"$W/$f.cpu"
+}
+
+# row NAME-UKLP NAME-BASE LABEL BASELINE-LABEL GOAL
+row() {
+	local uw bw uc bc
+	uw=$(median <"$W/$1.wall"); bw=$(median <"$W/$2.wall")
+	uc=$(median <"$W/$1.cpu"); bc=$(median <"$W/$2.cpu")
+	printf "| %s | %6.2f s (CPU %.2f s) | %6.2f s %s (CPU %.2f s) | %sx (CPU %sx) | %s |\n" \
+		"$3" "$uw" "$uc" "$bw" "$4" "$bc" "$(calc "$uw / $bw")" "$(calc "$uc / $bc")" "$5"
 }
 
 plain_build() { (cd "$1" && MAKEFLAGS=-j$J CMAKE_BUILD_PARALLEL_LEVEL=$J sh -c "$BUILD"); }
@@ -63,21 +75,18 @@ uk_build() {
 		--target "$TARGET" "$FIX" -o "$W/fix.klp.o"
 }
 
-: >"$W/full"; : >"$W/incr"; : >"$W/first"; : >"$W/cached"
+export -f plain_build uk_build
+export BUILD D W J UKLP FIX TARGET
 for ((i = 0; i < RUNS; i++)); do
 	rm -rf "$W/tree" "$W/cache"
 	cp -a "$D/vuln" "$W/tree"
-	timed "$W/full" plain_build "$W/tree"
+	timed full bash -c 'plain_build "$W/tree"'
 	patch -s -p1 -d "$W/tree" <"$FIX" || exit 1
-	timed "$W/incr" plain_build "$W/tree"
-	timed "$W/first" uk_build
-	timed "$W/cached" uk_build
+	timed incr bash -c 'plain_build "$W/tree"'
+	timed first bash -c uk_build
+	timed cached bash -c uk_build
 done
-full=$(median <"$W/full"); incr=$(median <"$W/incr")
-first=$(median <"$W/first"); cached=$(median <"$W/cached")
-printf "| uklp build, original cached (mosquitto 2.0.11, 1-function fix) | %6.2f s | %6.2f s incremental | %5sx | <= 1.2x |\n" \
-	"$cached" "$incr" "$(calc "$cached / $incr")"
-printf "| uklp build, first: original + fixed (mosquitto 2.0.11)         | %6.2f s | %6.2f s full build  | %5sx | <= 1.3x |\n" \
-	"$first" "$full" "$(calc "$first / $full")"
+row cached incr "uklp build, original cached (mosquitto 2.0.11, 1-function fix)" incremental "<= 1.2x"
+row first full "uklp build, first: original + fixed (mosquitto 2.0.11)" "full build" "<= 1.3x"
 rm -rf "$W/tree" "$W/cache"
 exit 0
