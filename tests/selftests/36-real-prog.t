@@ -45,14 +45,14 @@ vmsize() { awk '/^VmSize:/ {print $2}' "/proc/$1/status"; }	# kB
 
 # The reproducer: a PUBLISH as first packet, remaining length 0x74 << 21
 # (243,269,632 bytes), 4 bytes of it sent.  Prints "open" when the broker
-# still holds the connection a second later, "closed" when it closed it,
+# still holds the connection 2 seconds later, "closed" when it closed it,
 # and the broker's growth in MB meanwhile.
 repro() {
 	local v0 st
 	v0=$(vmsize "$MPID")
 	exec 5<>"/dev/tcp/127.0.0.1/$PORT" || { echo "no connection"; return; }
 	printf '\x30\x80\x80\x80\x74abcd' >&5
-	read -r -t 1 -u 5 _ 2>/dev/null
+	read -r -t 2 -u 5 _ 2>/dev/null
 	st=$?
 	echo "$([ $st -gt 128 ] && echo open || echo closed) $((($(vmsize "$MPID") - v0) / 1024)) MB"
 	exec 5<&- 5>&-
