@@ -182,6 +182,16 @@ echo "|                             | 8 threads   | 1 thread    |         | (wal
 shadow_row
 echo "|                             | patch pending | no runtime |        |          |"
 late_rows
+# uklp build on a real tree (bench/build.sh): skipped, said so, when the
+# tree cannot be fetched here; a failing build stops the bench.
+if [ -x build.sh ]; then
+	rows=$(./build.sh)
+	case $? in
+	0) echo "$rows" ;;
+	77) echo "| uklp build on a real tree: skipped ($rows) | | | | |" ;;
+	*) echo "bench: build.sh failed" >&2; exit 1 ;;
+	esac
+fi
 if [ -x convert.sh ]; then
 	echo
 	./convert.sh || exit 1

@@ -153,10 +153,24 @@ static int map_targets(struct run *r)
 			if (!ret && !any)
 				pr_debug("match: %s goes into %s, which is no target", it->src, outs[k]);
 		}
-		if (!ret && r->nch == before)
-			pr_warn("%s changed, but %s: left out of the patch", it->src,
-				nouts ? "it goes into no target" : "no program or library the build linked holds it");
+		it->in_patch = r->nch > before;
+		it->linked = nouts > 0;
 		free(outs);
+	}
+	/* A source built twice (zlib: x.o for libz.a, x.lo for libz.so) is in
+	 * the patch when one of its objects goes into a target. */
+	for (size_t i = 0; !ret && i < r->nitems; i++) {
+		bool in_patch = false;
+
+		for (size_t k = 0; k < r->nitems && !in_patch; k++)
+			in_patch = r->items[k].in_patch && !strcmp(r->items[k].src, r->items[i].src);
+		if (!in_patch && !r->items[i].warned) {
+			pr_warn("%s changed, but %s: left out of the patch", r->items[i].src,
+				r->items[i].linked ? "it goes into no target" :
+				"no program or library the build linked holds it");
+			for (size_t k = i; k < r->nitems; k++)
+				r->items[k].warned |= !strcmp(r->items[k].src, r->items[i].src);
+		}
 	}
 	if (!ret && !r->nch) {
 		pr_err("the fix changes no object of the targets (%zu object(s) changed; -v tells where each goes)",

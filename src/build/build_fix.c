@@ -173,8 +173,18 @@ static int collect(struct run *r)
 {
 	char *log = uklp_build_wpath(r, "patched.log");
 	int ret = log ? uklp_recs_read(log, &r->patched) : -ENOMEM;
+	size_t ncc = 0;
 
 	free(log);
+	for (size_t i = 0; i < r->patched.n; i++)
+		ncc += r->patched.r[i].kind == UKLP_REC_CC;
+	if (!ret && !ncc) {
+		/* Not one compile: the build did not look at the sources
+		 * again (the fix is in them: make would have seen it). */
+		pr_err("'%s' compiled nothing when run again with the fix: the build command must rebuild what changed, as make does (a build that stops at a stamp file, such as debian/rules' build-stamp, needs it removed first: --build 'rm -f build-stamp; debian/rules build')",
+		       r->o->build_cmd);
+		return -ENOENT;
+	}
 	for (size_t i = 0; !ret && i < r->patched.n; i++) {
 		const struct uklp_rec *rec = &r->patched.r[i];
 		const char *rel = below(r->cache.tree, rec->output);
@@ -215,11 +225,55 @@ static int collect(struct run *r)
 	return ret;
 }
 
-/* Put the built original back in place of the fixed copy. */
+/* A copy of the built original at its path, to build the fix in: the
+ * copy the last fix build ran in, made equal to the original again (only
+ * what that build and the fix touched is copied), else a whole copy. */
+static int copy_tree(struct run *r)
+{
+	const struct uklp_cache *c = &r->cache;
+	struct uklp_sync_stats st;
+	struct stat sb;
+	int ret;
+
+	if (!lstat(c->fixtree, &sb) && !stat(c->synced, &sb)) {
+		if (rename(c->fixtree, c->tree)) {
+			ret = -errno;
+			pr_err("cannot rename %s to %s: %s", c->fixtree, c->tree, strerror(-ret));
+			return ret;
+		}
+		ret = uklp_tree_sync(c->pristine, c->tree, &sb.st_ctim, &st);
+		pr_debug("fix: the copy of the last fix build made equal to the original: %zu entries copied again, %zu removed, %zu kept",
+			 st.copied, st.removed, st.kept);
+	} else {
+		/* no copy, or one whose last sync did not finish */
+		unlink(c->synced);
+		ret = uklp_tree_remove(c->fixtree);
+		if (!ret)
+			ret = uklp_tree_copy(c->pristine, c->tree, false);
+	}
+	if (!ret) {
+		/* its ctime is the end of the sync */
+		int fd = open(c->synced, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd < 0 || close(fd))
+			ret = -errno;
+		if (ret)
+			pr_err("cannot write %s: %s", c->synced, strerror(-ret));
+	}
+	return ret;
+}
+
+/* Put the built original back in place of the fixed copy, which is kept
+ * for the next fix. */
 static int restore(struct run *r)
 {
-	int ret = uklp_tree_remove(r->cache.tree);
+	struct stat sb;
+	int ret = 0;
 
+	if (!lstat(r->cache.tree, &sb) && rename(r->cache.tree, r->cache.fixtree)) {
+		ret = -errno;
+		pr_err("cannot rename %s to %s: %s", r->cache.tree, r->cache.fixtree, strerror(-ret));
+	}
 	if (!ret && rename(r->cache.pristine, r->cache.tree)) {
 		ret = -errno;
 		pr_err("cannot rename %s to %s: %s", r->cache.pristine, r->cache.tree,
@@ -247,7 +301,7 @@ int uklp_build_fixed(struct run *r)
 		pr_err("cannot rename %s: %s", r->cache.tree, strerror(-ret));
 		goto out;
 	}
-	ret = uklp_tree_copy(r->cache.pristine, r->cache.tree, false);
+	ret = copy_tree(r);
 	if (!ret)
 		ret = uklp_fix_apply(r->cache.tree, r->o->patches, r->o->npatches, &r->fix);
 	if (!ret)

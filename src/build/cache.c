@@ -10,9 +10,11 @@
  * write absolute paths (CMake's cache, __FILE__ with absolute sources,
  * the debug information), which must be the same in the original and
  * the patched objects.  So a fix build renames the built tree to
- * tree.orig, copies it back to tree, patches and builds there, and puts
- * tree.orig back; a uklp build killed in between leaves tree.orig, which
- * the next one puts back.  One uklp build at a time per key (a flock).
+ * tree.orig, puts a copy of it at tree (the copy of the last fix build,
+ * fixtree, made equal to it again, tree_sync.c), patches and builds
+ * there, and puts both back; a uklp build killed in between leaves
+ * tree.orig, which the next one puts back.  One uklp build at a time per
+ * key (a flock).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,6 +83,32 @@ static void hash_version(struct uklp_sha256 *c, const char *prog)
 	close(fd[0]);
 	if (pid > 0)
 		waitpid(pid, &st, 0);
+}
+
+/* The tree's content into the key, with its files' digests kept in
+ * <root>/digests/<sha256 of the tree's path> (tree_digest.c). */
+static int hash_tree(const char *root, const char *source, struct uklp_sha256 *h,
+		     struct uklp_tree_stats *st)
+{
+	struct uklp_sha256 p;
+	struct uklp_digests *dg = NULL;
+	char *dir = uklp_path_join(root, "digests"), *path = NULL, hex[65];
+	uint8_t id[32];
+	int ret;
+
+	uklp_sha256_init(&p);
+	uklp_sha256_update(&p, source, strlen(source));
+	uklp_sha256_final(&p, id);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	/* without the list, every file is read: slower, still right */
+	if (dir && !mkdirs(dir) && (path = uklp_path_join(dir, hex)))
+		uklp_digests_open(path, time(NULL), &dg);
+	ret = uklp_tree_hash(source, h, st, dg);
+	uklp_digests_close(dg, !ret);
+	free(dir);
+	free(path);
+	return ret;
 }
 
 static char *first_word(const char *v)
@@ -190,9 +218,17 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 		ret = mkdirs(build);
 	if (!ret && realpath(build, real))
 		ret = inside(real, source);
+	/* Absolute from here: the builds run in the key's tree, and write
+	 * their output and log to these paths from there. */
+	if (!ret && real[0] == '/') {
+		free(build);
+		build = strdup(real);
+		if (!build)
+			ret = -ENOMEM;
+	}
 	if (ret)
 		goto out;
-	ret = uklp_tree_hash(source, &h, st);
+	ret = hash_tree(root, source, &h, st);
 	if (ret)
 		goto out;
 	{
@@ -224,16 +260,22 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 	}
 	c->tree = sub(c->dir, "tree");
 	c->pristine = sub(c->dir, "tree.orig");
+	c->fixtree = sub(c->dir, "fixtree");
+	c->synced = sub(c->dir, "fixtree.synced");
 	c->log = sub(c->dir, "orig.log");
 	c->out = sub(c->dir, "build.out");
 	done = sub(c->dir, "done");
-	if (!c->tree || !c->pristine || !c->log || !c->out || !done) {
+	if (!c->tree || !c->pristine || !c->fixtree || !c->synced || !c->log || !c->out || !done) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	if (!lstat(c->pristine, &sb)) {
 		pr_warn("an earlier uklp build of this tree was interrupted: putting its built tree back");
-		ret = uklp_tree_remove(c->tree);
+		/* tree is the fixed build's copy: kept for the next one */
+		if (lstat(c->fixtree, &sb) && !lstat(c->tree, &sb) && rename(c->tree, c->fixtree))
+			ret = -errno;
+		else
+			ret = uklp_tree_remove(c->tree);
 		if (!ret && rename(c->pristine, c->tree)) {
 			ret = -errno;
 			pr_err("cannot rename %s to %s: %s", c->pristine, c->tree, strerror(-ret));
@@ -288,6 +330,8 @@ void uklp_cache_close(struct uklp_cache *c)
 	free(c->dir);
 	free(c->tree);
 	free(c->pristine);
+	free(c->fixtree);
+	free(c->synced);
 	free(c->log);
 	free(c->out);
 	memset(c, 0, sizeof(*c));

@@ -16,6 +16,9 @@ struct item {
 	char *src;		/* its source, relative to the tree */
 	char *in_tree;		/* the original object in the cache's tree */
 	char *orig, *patched;	/* copies in the work directory */
+	bool in_patch;		/* goes into a target */
+	bool linked;		/* into some program or library */
+	bool warned;		/* its source was said to be left out */
 };
 
 struct run {

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "build/build.h"
 
@@ -36,15 +38,45 @@ struct uklp_tree_stats {
 	size_t skipped;		/* build outputs left out */
 };
 /* Hash what the copy would take: every path, its type and mode, its
- * content or link target, in sorted order; VCS directories (.git, .hg,
- * .svn) and build outputs are left out. */
-int uklp_tree_hash(const char *src, struct uklp_sha256 *c, struct uklp_tree_stats *st);
+ * content's SHA-256 or link target, in sorted order; VCS directories
+ * (.git, .hg, .svn) and build outputs are left out.  dg (or NULL): the
+ * files' digests kept from earlier runs (tree_digest.c). */
+struct uklp_digests;
+int uklp_tree_hash(const char *src, struct uklp_sha256 *c, struct uklp_tree_stats *st,
+		   struct uklp_digests *dg);
+
+/* --- tree_digest.c: files' SHA-256 kept between runs --- */
+/* The list at path (none yet: empty); now: the time of the walk. */
+int uklp_digests_open(const char *path, time_t now, struct uklp_digests **out);
+/* The SHA-256 of the file at path (rel in the tree, st its lstat): the
+ * kept one when its device, inode, size, times are the recorded ones,
+ * else read (and recorded when it did not change in the last seconds).
+ * d may be NULL (always read). */
+int uklp_digests_get(struct uklp_digests *d, const char *path, const char *rel,
+		     const struct stat *st, uint8_t out[32]);
+/* write: replace the list with the files this walk saw. */
+void uklp_digests_close(struct uklp_digests *d, bool write);
 /* Copy src to dst (which must not exist): modes, times to the nanosecond
  * and symlinks kept.  skip_outputs: leave out VCS directories and build
  * outputs (the user's tree); else everything (a built tree). */
 int uklp_tree_copy(const char *src, const char *dst, bool skip_outputs);
 /* rm -rf; 0 when path does not exist. */
 int uklp_tree_remove(const char *path);
+/* Copy one file or symlink (mode and times kept) to `to`, which must not
+ * exist. */
+int uklp_tree_copy_entry(const char *from, const char *to, const struct stat *st);
+
+/* --- tree_sync.c: a kept copy of a built tree made equal to it again --- */
+struct uklp_sync_stats {
+	size_t kept, copied, removed;	/* entries */
+};
+/* Make dst (a copy of the built tree src, kept from an earlier build)
+ * equal to src, copying only what differs: an entry of dst whose ctime is
+ * before `since` (the end of dst's last sync) and whose size, mode and
+ * modification time are src's is taken as src's; the rest is copied
+ * again, and what src lacks removed. */
+int uklp_tree_sync(const char *src, const char *dst, const struct timespec *since,
+		   struct uklp_sync_stats *st);
 
 /* --- records.c: the wrapper's log (record.h) --- */
 enum uklp_rec_kind { UKLP_REC_CC, UKLP_REC_LINK, UKLP_REC_AR };
@@ -53,6 +85,7 @@ struct uklp_rec {
 	char *cwd, *output;
 	char **in;
 	size_t nin;
+	char *out_id, **in_id;	/* "DEV:INO" or "-" (record.h) */
 	char **argv;
 	size_t nargv;
 };
@@ -61,9 +94,16 @@ struct uklp_recs {
 	size_t n, cap;
 };
 /* Append the records of the log at path to *out (a missing log has
- * none).  -EINVAL names the line of a malformed record. */
+ * none).  -EINVAL names the line of a malformed record.  A compile whose
+ * object the build renamed before a link or ar took it gets the new name
+ * as its output (uklp_recs_resolve_moves). */
 int uklp_recs_read(const char *path, struct uklp_recs *out);
 void uklp_recs_free(struct uklp_recs *r);
+/* Records from index `from` on: each input of a link or ar that no
+ * earlier record made, but that has the identity of an earlier compile's
+ * object no longer at its path, is that object moved (zlib: objs/x.o
+ * renamed x.lo); the compile's output becomes that name. */
+int uklp_recs_resolve_moves(struct uklp_recs *r, size_t from);
 /* Parse one line (without its newline); 0, -EINVAL or -ENOMEM. */
 int uklp_rec_parse(char *line, struct uklp_rec *out);
 void uklp_rec_free(struct uklp_rec *r);
@@ -169,6 +209,8 @@ struct uklp_cache {
 	char *dir;		/* <cache>/build/<key> */
 	char *tree;		/* dir/tree: where every build of the key runs */
 	char *pristine;		/* dir/tree.orig: the built original during a fix build */
+	char *fixtree;		/* dir/fixtree: the copy the last fix build ran in */
+	char *synced;		/* dir/fixtree.synced: its ctime ends fixtree's last sync */
 	char *log;		/* dir/orig.log: the wrapper's log of the original build */
 	char *out;		/* dir/build.out: the original build's output */
 	char key[65];

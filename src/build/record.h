@@ -5,13 +5,19 @@
  * process with a single write() under flock(), so parallel compilers
  * never interleave.
  *
- *   KIND \t CWD \t OUTPUT \t N \t IN_1 ... \t IN_N \t ARG_0 ... \t ARG_M \n
+ *   KIND \t CWD \t OUTPUT \t N \t IN_1 ... \t IN_N \t ID_0 ... \t ID_N \t
+ *   ARG_0 ... \t ARG_M \n
  *
  * KIND   "cc" (a compile to an object: IN_1 is the source), "link" (the
  *        compiler linking: the inputs are the objects, archives and
  *        shared objects it was given, -lNAME resolved in the -L
  *        directories), "ar" (an archive created or updated: the members).
- * Paths are absolute (made so with CWD).  ARG_0.. is the command the
+ * Paths are absolute (made so with CWD).  ID_0 is the identity of the
+ * output right after the command ran, ID_k that of IN_k: "DEV:INO" in
+ * decimal, "-" when it cannot be read.  A build may rename an object
+ * after compiling it (zlib's Makefile compiles objs/x.o and moves it to
+ * x.lo): a later link's input with the identity of a compile's object is
+ * that object under its new name.  ARG_0.. is the command the
  * wrapper ran: the real program's path, the build's words, its flags.
  * Every field escapes backslash, tab and newline as \\ \t \n.
  *
@@ -42,6 +48,6 @@
  * (as kpatch-build and klp-build do). */
 #define UKLP_CC_FLAGS		{ "-ffunction-sections", "-fdata-sections" }
 /* Part of the cache key: change it when the wrapper's behaviour changes. */
-#define UKLP_CC_VERSION		"uklp-cc 2 -ffunction-sections -fdata-sections -isystem"
+#define UKLP_CC_VERSION		"uklp-cc 3 -ffunction-sections -fdata-sections -isystem"
 
 #endif

@@ -35,6 +35,10 @@ void uklp_rec_free(struct uklp_rec *r)
 	for (size_t i = 0; i < r->nargv; i++)
 		free(r->argv[i]);
 	free(r->argv);
+	free(r->out_id);
+	for (size_t i = 0; r->in_id && i < r->nin; i++)
+		free(r->in_id[i]);
+	free(r->in_id);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -65,28 +69,32 @@ int uklp_rec_parse(char *line, struct uklp_rec *out)
 	else
 		goto out;
 	nin = strtoul(f.v[3], &end, 10);
-	if (*end || !*f.v[3] || nin > f.n - 4 || (out->kind == UKLP_REC_CC && nin != 1))
+	/* the inputs, then the identities of the output and of each input */
+	if (*end || !*f.v[3] || nin > (f.n - 5) / 2 || (out->kind == UKLP_REC_CC && nin != 1))
 		goto out;
 	uklp_path_clean(f.v[2]);
 	out->cwd = f.v[1];
 	out->output = f.v[2];
-	f.v[1] = f.v[2] = NULL;
+	out->out_id = f.v[4 + nin];
+	f.v[1] = f.v[2] = f.v[4 + nin] = NULL;
 	out->nin = nin;
-	out->nargv = f.n - 4 - nin;
+	out->nargv = f.n - 5 - 2 * nin;
 	out->in = calloc(nin + 1, sizeof(char *));
+	out->in_id = calloc(nin + 1, sizeof(char *));
 	out->argv = calloc(out->nargv + 1, sizeof(char *));
-	if (!out->in || !out->argv) {
+	if (!out->in || !out->in_id || !out->argv) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < nin; i++) {
 		out->in[i] = f.v[4 + i];
 		uklp_path_clean(out->in[i]);
-		f.v[4 + i] = NULL;
+		out->in_id[i] = f.v[5 + nin + i];
+		f.v[4 + i] = f.v[5 + nin + i] = NULL;
 	}
 	for (size_t i = 0; i < out->nargv; i++) {
-		out->argv[i] = f.v[4 + nin + i];
-		f.v[4 + nin + i] = NULL;
+		out->argv[i] = f.v[5 + 2 * nin + i];
+		f.v[5 + 2 * nin + i] = NULL;
 	}
 	ret = 0;
 out:
@@ -100,7 +108,7 @@ int uklp_recs_read(const char *path, struct uklp_recs *out)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
-	size_t cap = 0, lineno = 0;
+	size_t cap = 0, lineno = 0, first = out->n;
 	ssize_t len;
 	int ret = 0;
 
@@ -133,6 +141,102 @@ int uklp_recs_read(const char *path, struct uklp_recs *out)
 	}
 	free(line);
 	fclose(f);
+	return ret ? ret : uklp_recs_resolve_moves(out, first);
+}
+
+/* A key of a record, for lookups by output path or by identity. */
+struct key {
+	const char *k;
+	size_t i;	/* the record's index */
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+	int c = strcmp(x->k, y->k);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The entry with key k of the highest index below `before`, or NULL. */
+static const struct key *last_before(const struct key *v, size_t n, const char *k, size_t before)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(v[mid].k, k);
+
+		if (c < 0 || (!c && v[mid].i < before))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && !strcmp(v[lo - 1].k, k) ? &v[lo - 1] : NULL;
+}
+
+static const char *const kind_names[] = { "compile", "link", "ar" };
+
+int uklp_recs_resolve_moves(struct uklp_recs *rs, size_t from)
+{
+	size_t n = rs->n - from, nouts = 0, nids = 0;
+	struct key *outs = calloc(n + 1, sizeof(*outs)), *ids = calloc(n + 1, sizeof(*ids));
+	char **moved = calloc(n + 1, sizeof(*moved));	/* by index - from */
+	int ret = 0;
+
+	if (!outs || !ids || !moved) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = from; i < rs->n; i++) {
+		const struct uklp_rec *r = &rs->r[i];
+
+		outs[nouts++] = (struct key){ r->output, i };
+		if (r->kind == UKLP_REC_CC && strcmp(r->out_id, "-"))
+			ids[nids++] = (struct key){ r->out_id, i };
+	}
+	qsort(outs, nouts, sizeof(*outs), key_cmp);
+	qsort(ids, nids, sizeof(*ids), key_cmp);
+	for (size_t i = from; i < rs->n && !ret; i++) {
+		const struct uklp_rec *r = &rs->r[i];
+
+		if (r->kind == UKLP_REC_CC)
+			continue;
+		for (size_t k = 0; k < r->nin; k++) {
+			const struct key *c;
+			const struct uklp_rec *cc;
+
+			if (!strcmp(r->in_id[k], "-") || last_before(outs, nouts, r->in[k], i))
+				continue;	/* made by an earlier record, or unknown */
+			c = last_before(ids, nids, r->in_id[k], i);
+			if (!c || moved[c->i - from])
+				continue;
+			cc = &rs->r[c->i];
+			if (!strcmp(cc->output, r->in[k]))
+				continue;
+			moved[c->i - from] = strdup(r->in[k]);
+			if (!moved[c->i - from]) {
+				ret = -ENOMEM;
+				break;
+			}
+			pr_debug("%s (from %s) was renamed %s before the %s of %s", cc->output,
+				 cc->in[0], r->in[k], kind_names[r->kind], r->output);
+		}
+	}
+	/* after the lookups: outs points at the outputs */
+	for (size_t i = 0; i < n; i++) {
+		if (!moved[i])
+			continue;
+		free(rs->r[from + i].output);
+		rs->r[from + i].output = moved[i];
+		moved[i] = NULL;
+	}
+out:
+	for (size_t i = 0; moved && i < n; i++)
+		free(moved[i]);
+	free(moved);
+	free(outs);
+	free(ids);
 	return ret;
 }
 

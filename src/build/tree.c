@@ -159,6 +159,7 @@ struct walk {
 		    const struct stat *st);
 	struct uklp_sha256 *sha;
 	struct uklp_tree_stats *stats;
+	struct uklp_digests *digests;
 	const char *dst;
 };
 
@@ -223,17 +224,12 @@ static int hash_visit(struct walk *w, const char *path, const char *rel, const s
 		if (n > 0)
 			uklp_sha256_update(w->sha, t, (size_t)n);
 	} else if (S_ISREG(st->st_mode)) {
-		char buf[65536];
-		ssize_t n;
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		uint8_t sha[32];
+		int ret = uklp_digests_get(w->digests, path, rel, st, sha);
 
-		if (fd < 0) {
-			pr_err("%s: %s", path, strerror(errno));
-			return -errno;
-		}
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			uklp_sha256_update(w->sha, buf, (size_t)n);
-		close(fd);
+		if (ret)
+			return ret;
+		uklp_sha256_update(w->sha, sha, sizeof(sha));
 		w->stats->files++;
 		if (is_source(rel))
 			w->stats->sources++;
@@ -242,9 +238,11 @@ static int hash_visit(struct walk *w, const char *path, const char *rel, const s
 	return 0;
 }
 
-int uklp_tree_hash(const char *src, struct uklp_sha256 *c, struct uklp_tree_stats *st)
+int uklp_tree_hash(const char *src, struct uklp_sha256 *c, struct uklp_tree_stats *st,
+		   struct uklp_digests *dg)
 {
-	struct walk w = { .skip_outputs = true, .visit = hash_visit, .sha = c, .stats = st };
+	struct walk w = { .skip_outputs = true, .visit = hash_visit, .sha = c, .stats = st,
+			  .digests = dg };
 
 	memset(st, 0, sizeof(*st));
 	return walk_dir(&w, src, "");
@@ -287,17 +285,11 @@ out:
 	return ret;
 }
 
-static int copy_visit(struct walk *w, const char *path, const char *rel, const struct stat *st)
+int uklp_tree_copy_entry(const char *path, const char *to, const struct stat *st)
 {
-	char *to = uklp_path_join(w->dst, rel);
 	int ret = 0;
 
-	if (!to)
-		return -ENOMEM;
-	if (S_ISDIR(st->st_mode)) {
-		if (mkdir(to, 0700))
-			ret = -errno;
-	} else if (S_ISLNK(st->st_mode)) {
+	if (S_ISLNK(st->st_mode)) {
 		char t[PATH_MAX];
 		ssize_t n = readlink(path, t, sizeof(t) - 1);
 		struct timespec ts[2] = { st->st_atim, st->st_mtim };
@@ -314,6 +306,24 @@ static int copy_visit(struct walk *w, const char *path, const char *rel, const s
 	}	/* fifos, sockets, devices: not part of a source tree */
 	if (ret)
 		pr_err("cannot copy %s to %s: %s", path, to, strerror(-ret));
+	return ret;
+}
+
+static int copy_visit(struct walk *w, const char *path, const char *rel, const struct stat *st)
+{
+	char *to = uklp_path_join(w->dst, rel);
+	int ret = 0;
+
+	if (!to)
+		return -ENOMEM;
+	if (S_ISDIR(st->st_mode)) {
+		if (mkdir(to, 0700)) {
+			ret = -errno;
+			pr_err("cannot create %s: %s", to, strerror(-ret));
+		}
+	} else {
+		ret = uklp_tree_copy_entry(path, to, st);
+	}
 	free(to);
 	return ret;
 }

@@ -167,6 +167,8 @@ static int compare_func(struct verify *v, const struct uelf *o, const struct uel
 	const struct uklp_sym *cand = uklp_symtab_find(v->syms, s->name), *first = NULL;
 	const uint8_t *ob = (const uint8_t *)s->sec->data->d_buf + s->sym.st_value;
 	uint64_t size = s->sym.st_size;
+	unsigned char vis = GELF_ST_VISIBILITY(s->sym.st_other);
+	bool hidden = s->bind != STB_LOCAL && (vis == STV_HIDDEN || vis == STV_INTERNAL);
 	bool *mask = calloc(size ? size : 1, sizeof(*mask));
 	size_t nmasked = 0;
 	int ret;
@@ -187,7 +189,10 @@ static int compare_func(struct verify *v, const struct uelf *o, const struct uel
 		/* a static function: the one of this source file */
 		if (s->bind == STB_LOCAL && (cand->bind != STB_LOCAL || !same_file(cand->file, file)))
 			continue;
-		if (s->bind != STB_LOCAL && cand->bind == STB_LOCAL)
+		/* a hidden global is local in the linked output, where the
+		 * linker lists it after an empty STT_FILE: no file of its own */
+		if (s->bind != STB_LOCAL && cand->bind == STB_LOCAL &&
+		    !(hidden && (!cand->file || !*cand->file || same_file(cand->file, file))))
 			continue;
 		if (!first)
 			first = cand;

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -177,8 +179,9 @@ static void test_fix_tree(void **state)
 
 static void test_record(void **state)
 {
-	char line[] = "link\t/w\t/w/sub/../prog\t2\t/w/./a.o\t/w/lib.a\t/usr/bin/cc\t-o\tprog\\twith\\\\tab";
-	char bad[] = "cc\t/w\t/w/a.o\t2\t/w/a.c";
+	char line[] = "link\t/w\t/w/sub/../prog\t2\t/w/./a.o\t/w/lib.a\t8:1\t8:2\t-\t/usr/bin/cc\t-o\tprog\\twith\\\\tab";
+	char bad[] = "cc\t/w\t/w/a.o\t2\t/w/a.c\t8:1\t8:2";
+	char no_ids[] = "cc\t/w\t/w/a.o\t1\t/w/a.c";
 	struct uklp_rec r;
 
 	(void)state;
@@ -187,10 +190,49 @@ static void test_record(void **state)
 	assert_string_equal(r.output, "/w/prog");
 	assert_int_equal(r.nin, 2);
 	assert_string_equal(r.in[0], "/w/a.o");
+	assert_string_equal(r.out_id, "8:1");
+	assert_string_equal(r.in_id[0], "8:2");
+	assert_string_equal(r.in_id[1], "-");
 	assert_int_equal(r.nargv, 3);
 	assert_string_equal(r.argv[2], "prog\twith\\tab");
 	uklp_rec_free(&r);
 	assert_int_equal(uklp_rec_parse(bad, &r), -EINVAL);
+	assert_int_equal(uklp_rec_parse(no_ids, &r), -EINVAL);
+}
+
+/* A build that renames an object between its compile and its link, as
+ * zlib's Makefile does (cc -c -o objs/x.o x.c; mv objs/x.o x.lo): the
+ * link's input with the identity of the compile's object is that object. */
+static void test_record_moves(void **state)
+{
+	const char *const lines[] = {
+		/* a temporary object, deleted; its inode reused by y.o */
+		"cc\t/w\t/w/conftest.o\t1\t/w/conftest.c\t8:20\t8:1\tcc",
+		"cc\t/w\t/w/objs/x.o\t1\t/w/x.c\t8:10\t8:2\tcc",
+		"cc\t/w\t/w/y.o\t1\t/w/y.c\t8:20\t8:3\tcc",
+		"cc\t/w\t/w/x.o\t1\t/w/x.c\t8:30\t8:2\tcc",
+		"link\t/w\t/w/libx.so\t3\t/w/x.lo\t/w/y.o\t/w/prebuilt.o\t8:40\t8:10\t8:20\t8:50\tcc",
+		"ar\t/w\t/w/libx.a\t1\t/w/x.o\t8:41\t8:30\tar",
+	};
+	struct uklp_recs rs = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char *l = strdup(lines[i]);
+
+		assert_non_null(l);
+		rs.r = realloc(rs.r, (rs.n + 1) * sizeof(*rs.r));
+		assert_non_null(rs.r);
+		assert_int_equal(uklp_rec_parse(l, &rs.r[rs.n++]), 0);
+		free(l);
+	}
+	rs.cap = rs.n;
+	assert_int_equal(uklp_recs_resolve_moves(&rs, 0), 0);
+	assert_string_equal(rs.r[1].output, "/w/x.lo");	/* moved */
+	assert_string_equal(rs.r[0].output, "/w/conftest.o");	/* y.o is y.o's */
+	assert_string_equal(rs.r[2].output, "/w/y.o");
+	assert_string_equal(rs.r[3].output, "/w/x.o");
+	uklp_recs_free(&rs);
 }
 
 static void test_path_clean(void **state)
@@ -226,7 +268,7 @@ static void test_tree_outputs(void **state)
 	assert_int_equal(system(cmd), 0);
 	snprintf(src, sizeof(src), "%s/t", d.path);
 	uklp_sha256_init(&c);
-	assert_int_equal(uklp_tree_hash(src, &c, &st), 0);
+	assert_int_equal(uklp_tree_hash(src, &c, &st, NULL), 0);
 	uklp_sha256_final(&c, h1);
 	assert_int_equal(st.sources, 1);
 	/* a build in the tree (objects, programs, archives) and a commit
@@ -236,7 +278,7 @@ static void test_tree_outputs(void **state)
 	assert_int_equal(system(cmd), 0);
 	assert_true(uklp_tree_is_output(strcat(strcpy(dst, src), "/sub/a.o")));
 	uklp_sha256_init(&c);
-	assert_int_equal(uklp_tree_hash(src, &c, &st), 0);
+	assert_int_equal(uklp_tree_hash(src, &c, &st, NULL), 0);
 	uklp_sha256_final(&c, h2);
 	assert_memory_equal(h1, h2, sizeof(h1));
 	assert_int_equal(st.skipped, 2);
@@ -248,6 +290,109 @@ static void test_tree_outputs(void **state)
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(uklp_tree_remove(dst), 0);
 	assert_int_equal(uklp_tree_remove(dst), 0);
+	fixture_dir_remove(&d);
+}
+
+/* The files' digests kept between runs: the key is the same with them
+ * and without; a file rewritten with its old size and times put back
+ * changes the key; a file changed in the last seconds is not recorded. */
+static void test_tree_digests(void **state)
+{
+	struct fixture_dir d;
+	struct uklp_tree_stats st;
+	struct uklp_digests *dg;
+	struct uklp_sha256 c;
+	uint8_t plain[32], kept[32], again[32], changed[32];
+	char cmd[2048], src[512], list[512];
+	FILE *f;
+	int lines = 0, ch;
+
+	(void)state;
+	assert_int_equal(fixture_dir_create(&d), 0);
+	snprintf(src, sizeof(src), "%s/src", d.path);
+	snprintf(list, sizeof(list), "%s/digests", d.path);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/sub && echo aaaa > %s/a.c && echo bbbb > %s/sub/b.c",
+		 src, src, src);
+	assert_int_equal(system(cmd), 0);
+#define HASH(out, dgp) do { uklp_sha256_init(&c); \
+		assert_int_equal(uklp_tree_hash(src, &c, &st, dgp), 0); uklp_sha256_final(&c, out); } while (0)
+	HASH(plain, NULL);
+	/* files older than the 2 s margin: recorded */
+	assert_int_equal(uklp_digests_open(list, time(NULL) + 10, &dg), 0);
+	HASH(kept, dg);
+	uklp_digests_close(dg, true);
+	assert_memory_equal(plain, kept, 32);
+	assert_non_null(f = fopen(list, "r"));
+	while ((ch = fgetc(f)) != EOF)
+		lines += ch == '\n';
+	fclose(f);
+	assert_int_equal(lines, 2);
+	assert_int_equal(uklp_digests_open(list, time(NULL) + 10, &dg), 0);
+	HASH(again, dg);
+	uklp_digests_close(dg, true);
+	assert_memory_equal(plain, again, 32);
+	/* the same size, the same modification time: a new change time */
+	snprintf(cmd, sizeof(cmd), "cd %s && cp -p sub/b.c b.old && echo cccc > sub/b.c && touch -r b.old sub/b.c && rm b.old",
+		 src);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(uklp_digests_open(list, time(NULL) + 10, &dg), 0);
+	HASH(changed, dg);
+	uklp_digests_close(dg, true);
+	assert_memory_not_equal(plain, changed, 32);
+	HASH(again, NULL);
+	assert_memory_equal(changed, again, 32);
+	/* just changed: read, not recorded */
+	unlink(list);
+	assert_int_equal(uklp_digests_open(list, time(NULL), &dg), 0);
+	HASH(again, dg);
+	uklp_digests_close(dg, true);
+	assert_memory_equal(changed, again, 32);
+	assert_null(fopen(list, "r"));
+#undef HASH
+	fixture_dir_remove(&d);
+}
+
+/* A kept copy of a built tree, touched by a build the way builds do
+ * (a file rewritten, one rewritten with its old size and time put back,
+ * one removed, new files and directories, a file become a directory), is
+ * made equal to the tree again; untouched entries are not copied. */
+static void test_tree_sync(void **state)
+{
+	struct fixture_dir d;
+	struct uklp_sync_stats st;
+	struct stat sb;
+	char cmd[4096], src[512], dst[512], stamp[512];
+
+	(void)state;
+	assert_int_equal(fixture_dir_create(&d), 0);
+	snprintf(src, sizeof(src), "%s/src", d.path);
+	snprintf(dst, sizeof(dst), "%s/dst", d.path);
+	snprintf(stamp, sizeof(stamp), "%s/stamp", d.path);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && mkdir -p src/sub/deep src/obj && for i in 1 2 3 4 5 6; do echo file $i > src/f$i; done && "
+		 "echo deep > src/sub/deep/x && echo obj > src/obj/a.o && ln -s f1 src/link && chmod 755 src/f2 && "
+		 "touch -d '2020-01-01 00:00:01' src/f3 src/sub", d.path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(uklp_tree_copy(src, dst, false), 0);
+	usleep(30000);	/* past the file system's clock tick */
+	assert_int_equal(system(strcat(strcpy(cmd, "touch "), stamp)), 0);
+	usleep(30000);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s/dst && echo changed > f1 && printf 'file X\n' > f3 && touch -r ../src/f3 f3 && "
+		 "rm f4 && echo new > f7 && mkdir -p newdir/x && echo y > newdir/x/y && rm f5 && mkdir f5 && "
+		 "echo other > obj/a.o && rm link && ln -s f2 link && chmod 600 f6 && "
+		 "[ \"$(cat f3)\" != \"$(cat ../src/f3)\" ]", d.path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(stat(stamp, &sb), 0);
+	assert_int_equal(uklp_tree_sync(src, dst, &sb.st_ctim, &st), 0);
+	/* names, types, modes, sizes, times, link targets, contents */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && for t in src dst; do (cd $t && find . -printf '%%p %%y %%m %%s %%T@ %%l\\n' | LC_ALL=C sort && "
+		 "find . -type f | LC_ALL=C sort | xargs cat) > $t.list; done && cmp src.list dst.list", d.path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(st.kept, 2);		/* f2, sub/deep/x: untouched */
+	assert_int_equal(st.copied, 7);		/* f1 f3 f4 f5 f6 obj/a.o link */
+	assert_int_equal(st.removed, 2);	/* f7 newdir */
 	fixture_dir_remove(&d);
 }
 
@@ -288,6 +433,46 @@ static void test_verify(void **state)
 	fixture_dir_remove(&d);
 }
 
+/* A hidden function of another object (zlib's inflate_fast, called by
+ * inflate) is a local symbol of the linked library, listed by the linker
+ * after an empty STT_FILE: it is compared too, and a different one is
+ * refused. */
+static void test_verify_hidden(void **state)
+{
+	struct fixture_dir d;
+	struct uklp_build_target t = { 0 };
+	struct uklp_verify *v;
+	char cmd[2048], a[512], h[512], h2[512], lib[512];
+	const char *inputs[2] = { a, h }, *inputs2[2] = { a, h2 };
+	struct stderr_capture cap;
+
+	(void)state;
+	assert_int_equal(fixture_dir_create(&d), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && printf 'int helper(int);\nint api(int x){return helper(x)+1;}\n' > a.c && "
+		 "printf '__attribute__((visibility(\"hidden\"))) int helper(int x){return x*3;}\n' > h.c && "
+		 "printf '__attribute__((visibility(\"hidden\"))) int helper(int x){return x*5;}\n' > h2.c && "
+		 "for f in a h h2; do cc -O2 -fPIC -ffunction-sections -c $f.c || exit 1; done && "
+		 "cc -shared -o libt.so a.o h.o && readelf -sW libt.so | grep -q 'LOCAL .* helper$'", d.path);
+	assert_int_equal(system(cmd), 0);
+	snprintf(a, sizeof(a), "%s/a.o", d.path);
+	snprintf(h, sizeof(h), "%s/h.o", d.path);
+	snprintf(h2, sizeof(h2), "%s/h2.o", d.path);
+	snprintf(lib, sizeof(lib), "%s/libt.so", d.path);
+	t.path = t.file = lib;
+	t.name = "libt.so";
+	assert_int_equal(uklp_verify_open(&t, inputs, 2, &v), 0);
+	assert_int_equal(uklp_verify_object(v, a, "a.c"), 0);
+	assert_int_equal(uklp_verify_count(v), 2);	/* api and helper */
+	uklp_verify_close(v);
+	assert_int_equal(uklp_verify_open(&t, inputs2, 2, &v), 0);
+	assert_int_equal(stderr_capture_begin(&cap), 0);
+	assert_int_equal(uklp_verify_object(v, a, "a.c"), -EINVAL);
+	assert_non_null(strstr(stderr_capture_end(&cap), "function 'helper' (h2.c) differs"));
+	uklp_verify_close(v);
+	fixture_dir_remove(&d);
+}
+
 static void test_mask_ranges(void **state)
 {
 	int lo, hi;
@@ -317,9 +502,13 @@ int main(void)
 		cmocka_unit_test(test_fix_no_newline),
 		cmocka_unit_test(test_fix_tree),
 		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_record_moves),
 		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_tree_outputs),
+		cmocka_unit_test(test_tree_sync),
+		cmocka_unit_test(test_tree_digests),
 		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_verify_hidden),
 		cmocka_unit_test(test_mask_ranges),
 	};
 

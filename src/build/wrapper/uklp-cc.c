@@ -173,6 +173,19 @@ static void field(struct buf *b, const char *s)
 	put(b, s, true);
 }
 
+/* The file's identity (record.h): it survives a rename, which a build
+ * may do to an object between its compile and its link. */
+static void id_field(struct buf *b, const char *path)
+{
+	struct stat st;
+	char id[64] = "-";
+
+	if (!stat(path, &st))
+		snprintf(id, sizeof(id), "%llu:%llu", (unsigned long long)st.st_dev,
+			 (unsigned long long)st.st_ino);
+	field(b, id);
+}
+
 static void record(const char *kind, const char *cwd, const char *output,
 		   char *const *in, size_t nin, char *const *argv)
 {
@@ -188,6 +201,9 @@ static void record(const char *kind, const char *cwd, const char *output,
 	field(&b, n);
 	for (size_t i = 0; i < nin; i++)
 		field(&b, in[i]);
+	id_field(&b, output);
+	for (size_t i = 0; i < nin; i++)
+		id_field(&b, in[i]);
 	for (size_t i = 0; argv[i]; i++)
 		field(&b, argv[i]);
 	put(&b, "\n", false);
