@@ -169,6 +169,32 @@ late_rows() {
 	stop $B_PID
 }
 
+# Atomic replace of 10 stacked patches of 100 functions each, by one patch
+# of the same 100: the longest stop the threads see during it (it stops
+# them twice: the switch, then taking the replaced records out), next to
+# a 1-function load's stop in the same process.
+replace_row() {
+	local one all
+	start out/rtarget 4
+	: > "$TMP/a"; : > "$TMP/b"
+	for _ in $(seq $RUNS); do
+		uk load -v -p $PID out/lp-bench.o
+		sed -n 's/.*threads stopped for \([0-9.]*\) us.*/\1/p' "$TMP/err" >> "$TMP/a"
+		uk unload -p $PID lp-bench
+		for k in 1 2 3 4 5 6 7 8 9 10; do uk load -p $PID out/lp-stack$k.o; done
+		uk load -v -p $PID out/lp-rall.o
+		sed -n 's/.*threads stopped for \([0-9.]*\) us.*/\1/p' "$TMP/err" | sort -g | tail -1 >> "$TMP/b"
+		grep -q "replaced and removed" "$TMP/err" || grep -q "atomic replace" "$TMP/err" ||
+			{ echo "bench: the replace did not happen" >&2; cat "$TMP/err" >&2; exit 1; }
+		uk unload -p $PID lp-rall
+	done
+	one=$(median < "$TMP/a"); all=$(median < "$TMP/b")
+	[ -n "$one" ] && [ -n "$all" ] || { echo "bench: uklp load -v reported no stop time" >&2; exit 1; }
+	stop $PID
+	printf "| atomic replace, 10x100 funcs | %8.1f us | %8.1f us | %6sx | <= 2x    |\n" \
+		"$all" "$one" "$(calc "$all / $one")"
+}
+
 echo "uklp benchmarks: medians of $RUNS runs on $(nproc) cores"
 echo
 echo "| benchmark                   | uklp        | baseline    | ratio   | goal     |"
@@ -182,6 +208,8 @@ echo "|                             | 8 threads   | 1 thread    |         | (wal
 shadow_row
 echo "|                             | patch pending | no runtime |        |          |"
 late_rows
+echo "|                             | replace     | 1-fn load   |         |          |"
+replace_row
 # uklp build on a real tree (bench/build.sh): skipped, said so, when the
 # tree cannot be fetched here; a failing build stops the bench.
 if [ -x build.sh ]; then
