@@ -14,12 +14,15 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "common/log.h"
 #include "core/core.h"
 #include "core/objects.h"
+#include "elf/elf.h"
 #include "klp/funcstack.h"
 
 static const char *state_name(uint32_t st)
@@ -97,6 +100,8 @@ static void json_str(FILE *f, const char *s)
 
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
 		else if (c < 0x20)
 			fprintf(f, "\\u%04x", c);
 		else
@@ -105,7 +110,9 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_patch(const struct uklp_session *s, size_t i, FILE *f)
+/* info adds the manifest (a string, or null) to the list's members. */
+static void json_patch(const struct uklp_session *s, size_t i, bool with_manifest,
+		       const char *manifest, FILE *f)
 {
 	const struct uklp_rt_patch *p = s->recs[i].p;
 	fprintf(f, "{\"name\": ");
@@ -150,7 +157,15 @@ static void json_patch(const struct uklp_session *s, size_t i, FILE *f)
 			fprintf(f, "null");
 		fprintf(f, "}");
 	}
-	fprintf(f, "]}");
+	fprintf(f, "]");
+	if (with_manifest) {
+		fprintf(f, ", \"manifest\": ");
+		if (manifest)
+			json_str(f, manifest);
+		else
+			fprintf(f, "null");
+	}
+	fprintf(f, "}");
 }
 
 static void text_patch(const struct uklp_session *s, size_t i, bool detail, FILE *f)
@@ -220,7 +235,7 @@ int uklp_list(const struct uklp_opts *opts)
 		       s.registry ? "true" : "false");
 		for (size_t i = 0; i < s.nrecs; i++) {
 			printf("%s\n  ", i ? "," : "");
-			json_patch(&s, i, stdout);
+			json_patch(&s, i, false, NULL, stdout);
 		}
 		printf("%s]}\n", s.nrecs ? "\n" : "");
 	} else if (!s.nrecs) {
@@ -234,10 +249,36 @@ out:
 	return ret;
 }
 
+/*
+ * The manifest `uklp diff` / `uklp build` wrote into the patch (what it was
+ * made from: the source patches and their SHA-256, the functions changed).
+ * It is not loaded into the process, so it is read from the patch file the
+ * record names, if that is still there; malloc'ed text, or NULL.
+ */
+static char *read_manifest(const char *path)
+{
+	const struct uelf_section *sec;
+	struct uelf *e;
+	char *text = NULL;
+
+	if (access(path, R_OK))
+		return NULL;
+	uklp_log_hold();	/* a file that is not an ELF any more: say nothing */
+	if (!uelf_open(path, &e)) {
+		sec = uelf_find_section(e, ".uklp.manifest");
+		if (sec && sec->data && sec->data->d_size)
+			text = strndup(sec->data->d_buf, sec->data->d_size);
+		uelf_close(e);
+	}
+	uklp_log_drop();
+	return text;
+}
+
 int uklp_info(const struct uklp_opts *opts, const char *name)
 {
 	struct uklp_session s;
 	const struct uklp_rec *r;
+	char *manifest;
 	int ret = uklp_session_open(&s, opts);
 
 	if (ret)
@@ -248,12 +289,19 @@ int uklp_info(const struct uklp_opts *opts, const char *name)
 		ret = -ENOENT;
 		goto out;
 	}
+	manifest = read_manifest(r->p->path);
 	if (opts->json) {
-		json_patch(&s, (size_t)(r - s.recs), stdout);
+		json_patch(&s, (size_t)(r - s.recs), true, manifest, stdout);
 		putchar('\n');
 	} else {
 		text_patch(&s, (size_t)(r - s.recs), true, stdout);
+		if (manifest) {
+			printf("  manifest (from %s):\n", r->p->path);
+			for (char *line = strtok(manifest, "\n"); line; line = strtok(NULL, "\n"))
+				printf("    %s\n", line);
+		}
 	}
+	free(manifest);
 out:
 	uklp_session_close(&s);
 	return ret;

@@ -8,7 +8,7 @@
 #
 # The fixtures are built here, from diff/, into out/diff/.
 . "$(dirname "$0")/functions.sh"
-plan 46
+plan 50
 
 D="$TOP/tests/selftests/diff"
 P="$TOP/tests/selftests/progs"
@@ -79,6 +79,12 @@ orig=$(cmd answer 5)
 uklp load -p $TPID "$B/fix.o"
 is "$RC" 0 "load the default (replace) patch"
 is "$(cmd answer 5)" 7 "... it runs"
+uklp info -p $TPID fix
+like "$OUTPUT" "manifest \(from .*/fix\.o\):" "uklp info shows the manifest"
+like "$OUTPUT" "patch $sha " "... with the source patch and its SHA-256"
+like "$OUTPUT" "changed vmlinux dfix_count dfix.c" "... and the changed functions"
+uklp info -p $TPID --json fix
+like "$OUTPUT" '"manifest": "uklp-manifest 1\\npatch '"$sha"' ' "info --json: the manifest too"
 uklp unload -p $TPID fix
 is "$RC:$(cmd answer 5)" "0:$orig" "... and unloads"
 

@@ -4,7 +4,7 @@
 # with perl's JSON::PP, so that the output is valid JSON, not just text
 # that looks like it).
 . "$(dirname "$0")/functions.sh"
-plan 24
+plan 25
 
 # json EXPR: evaluate a perl expression on the parsed $OUTPUT ($j).
 json() { perl -MJSON::PP -e 'my $j = decode_json(join "", <STDIN>); my $v = eval $ARGV[0]; die $@ if $@; print defined $v ? (ref $v ? encode_json($v) : $v) : "null"' "$1" <<<"$OUTPUT"; }
@@ -44,6 +44,7 @@ like "$OUTPUT" "image: 0x[0-9a-f]+, [0-9]+ bytes" "info: the image"
 like "$OUTPUT" "libtarget.so.1:lib_answer,0 0x[0-9a-f]+ -> 0x[0-9a-f]+ \[jmp switch at 0x[0-9a-f]+\]" "info: function and switch"
 uklp info -p $TPID --json lp-top
 is "$(json '$j->{name}') $(json '$j->{stack}')" "lp-top 3" "info --json: one patch of the list's schema"
+is "$(json 'exists $j->{manifest} ? 1 : 0'):$(json '$j->{manifest}')" "1:null" "info --json: no manifest in a hand-written patch"
 uklp info -p $TPID nothing
 is "$RC" 1 "info of a patch that is not loaded: exit 1"
 like "$ERR" "patch 'nothing' is not loaded in process $TPID" "... with a message"
