@@ -16,26 +16,9 @@ static int check_input(const struct cv *c)
 {
 	const struct uelf *e = c->in;
 
-	if (e->ehdr.e_type != ET_REL || e->ehdr.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    e->ehdr.e_machine != EM_X86_64) {
-		pr_err("%s: not an x86-64 relocatable object (ET_REL); convert works on a patch object or a .ko",
-		       e->path);
+	/* convert's contract: -EINVAL for an input it cannot rewrite. */
+	if (uelf_check_object(e, "convert works on a patch object or a .ko"))
 		return -EINVAL;
-	}
-	if (!e->nsections) {
-		/* libelf reads no section headers past the end of a cut file */
-		pr_err("%s: no section headers: truncated or corrupt ELF file", e->path);
-		return -EINVAL;
-	}
-	if (uelf_is_slim_lto(e)) {
-		pr_err("%s: GCC LTO bytecode (built with -flto), not machine code: build the patch with -fno-lto",
-		       e->path);
-		return -EINVAL;
-	}
-	if (!e->symtab || e->symtab->sh.sh_type != SHT_SYMTAB) {
-		pr_err("%s: no symbol table (.symtab)", e->path);
-		return -EINVAL;
-	}
 	for (size_t i = 1; i < e->nsections; i++)
 		if (e->sections[i].sh.sh_type == SHT_SYMTAB_SHNDX) {
 			pr_err("%s: extended section indices (SHT_SYMTAB_SHNDX) are not supported",

@@ -48,21 +48,10 @@ int uklp_patch_name(const char *path, char *out, size_t outlen)
 
 int uklp_patch_check_elf(struct uelf *e)
 {
-	if (e->ehdr.e_ident[EI_CLASS] != ELFCLASS64 || e->ehdr.e_machine != EM_X86_64) {
-		pr_err("%s: not an x86-64 ELF object (machine %u, class %u)", e->path,
-		       e->ehdr.e_machine, e->ehdr.e_ident[EI_CLASS]);
-		return -ENOEXEC;
-	}
-	if (e->ehdr.e_type != ET_REL) {
-		pr_err("%s: not a relocatable object (ELF type %u); build the patch with cc -c",
-		       e->path, e->ehdr.e_type);
-		return -ENOEXEC;
-	}
-	if (uelf_is_slim_lto(e)) {
-		pr_err("%s: GCC LTO bytecode (built with -flto), not machine code: not a patch object; build the patch with -fno-lto",
-		       e->path);
-		return -ENOEXEC;
-	}
+	int ret = uelf_check_object(e, "build the patch with cc -c");
+
+	if (ret)
+		return ret;
 	if (!uelf_find_section(e, ".uklp.patch")) {
 		pr_err("%s: no patch descriptor (section .uklp.patch): is KLP_PATCH() missing?",
 		       e->path);

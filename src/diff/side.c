@@ -198,26 +198,7 @@ static int read_symbols(struct dside *s)
 
 static int check_object(const struct uelf *e)
 {
-	if (e->ehdr.e_type != ET_REL || e->ehdr.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    e->ehdr.e_machine != EM_X86_64) {
-		pr_err("%s: not an x86-64 relocatable object (ET_REL): diff compares objects built with cc -c",
-		       e->path);
-		return -EINVAL;
-	}
-	if (!e->nsections) {
-		pr_err("%s: no section headers: truncated or corrupt ELF file", e->path);
-		return -EINVAL;
-	}
-	if (uelf_is_slim_lto(e)) {
-		pr_err("%s: GCC LTO bytecode (built with -flto), not machine code: build with -fno-lto",
-		       e->path);
-		return -EINVAL;
-	}
-	if (!e->symtab || e->symtab->sh.sh_type != SHT_SYMTAB) {
-		pr_err("%s: no symbol table (.symtab)", e->path);
-		return -EINVAL;
-	}
-	return 0;
+	return uelf_check_object(e, "diff compares objects built with cc -c") ? -EINVAL : 0;
 }
 
 int dside_load(struct dside *s, const char *path, const char *tag)

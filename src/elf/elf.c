@@ -190,6 +190,35 @@ bool uelf_is_slim_lto(const struct uelf *e)
 	return lto;
 }
 
+int uelf_check_object(const struct uelf *e, const char *hint)
+{
+	if (e->ehdr.e_ident[EI_CLASS] != ELFCLASS64 || e->ehdr.e_machine != EM_X86_64) {
+		pr_err("%s: not an x86-64 ELF object (machine %u, class %u)", e->path,
+		       e->ehdr.e_machine, e->ehdr.e_ident[EI_CLASS]);
+		return -ENOEXEC;
+	}
+	if (e->ehdr.e_type != ET_REL) {
+		pr_err("%s: not a relocatable object (ELF type %u); %s", e->path,
+		       e->ehdr.e_type, hint);
+		return -ENOEXEC;
+	}
+	if (!e->nsections) {
+		/* libelf reads no section headers past the end of a cut file */
+		pr_err("%s: no section headers: truncated or corrupt ELF file", e->path);
+		return -ENOEXEC;
+	}
+	if (uelf_is_slim_lto(e)) {
+		pr_err("%s: GCC LTO bytecode (built with -flto), not machine code: build it with -fno-lto",
+		       e->path);
+		return -ENOEXEC;
+	}
+	if (!e->symtab || e->symtab->sh.sh_type != SHT_SYMTAB) {
+		pr_err("%s: no symbol table (.symtab)", e->path);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
 static struct uelf_section *find_table(struct uelf *e, Elf64_Word type)
 {
 	size_t i;

@@ -85,6 +85,11 @@ struct uelf_section *uelf_find_section(const struct uelf *e, const char *name);
 /* Whether the object is GCC LTO bytecode (built with -flto) without any
  * machine code: only the compiler's intermediate language. */
 bool uelf_is_slim_lto(const struct uelf *e);
+/* An x86-64 relocatable object with machine code and a symbol table, as
+ * load, convert and diff take: 0, or -ENOEXEC with one message naming the
+ * file and what is wrong; hint says how to make the right kind of file
+ * ("build the patch with cc -c"). */
+int uelf_check_object(const struct uelf *e, const char *hint);
 /* First symbol of that name in table order; follow ->hnext for the others
  * (only those with the same name are on the chain). */
 struct uelf_symbol *uelf_find_symbol(const struct uelf *e, const char *name);
