@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "klp/notes.h"
 #include "common/log.h"
 #include "elf/elf.h"
 #include "elf/elf_int.h"
@@ -31,33 +32,16 @@
 int uelf_notes_build_id(const void *notes, size_t size, size_t align,
 			uint8_t *buf, size_t *len)
 {
-	const uint8_t *p = notes;
-	size_t off = 0;
+	const uint8_t *id;
+	size_t n;
 
-	if (align != 8)
-		align = 4;
-	while (size - off >= sizeof(Elf64_Nhdr)) {
-		Elf64_Nhdr nh;
-		size_t name_off, desc_off;
-
-		memcpy(&nh, p + off, sizeof(nh));
-		name_off = off + sizeof(nh);
-		desc_off = NOTE_ALIGN(name_off + nh.n_namesz, align);
-		if (desc_off > size || nh.n_descsz > size - desc_off)
-			break;
-		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-		    !memcmp(p + name_off, "GNU", 4)) {
-			if (nh.n_descsz == 0 || nh.n_descsz > BUILD_ID_MAX)
-				return -EINVAL;
-			memcpy(buf, p + desc_off, nh.n_descsz);
-			*len = nh.n_descsz;
-			return 0;
-		}
-		off = NOTE_ALIGN(desc_off + nh.n_descsz, align);
-		if (off >= size)
-			break;
-	}
-	return -ENOENT;
+	if (klp_note_build_id(notes, size, align, &id, &n))
+		return -ENOENT;
+	if (n == 0 || n > BUILD_ID_MAX)
+		return -EINVAL;
+	memcpy(buf, id, n);
+	*len = n;
+	return 0;
 }
 
 /* Scan one buffer of notes; 0 and the id if NT_GNU_BUILD_ID is there. */

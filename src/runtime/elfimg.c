@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "klp/notes.h"
 #include "klp/sympos.h"
 #include "runtime/internal.h"
 
@@ -200,26 +201,13 @@ static void file_build_id(const uint8_t *map, size_t size, const uint8_t **id, s
 		return;
 	ph = (const void *)(map + eh->e_phoff);
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		const uint8_t *p = map + ph[i].p_offset, *end;
+		const uint8_t *p = map + ph[i].p_offset;
 
 		if (ph[i].p_type != PT_NOTE || ph[i].p_offset > size ||
 		    ph[i].p_filesz > size - ph[i].p_offset)
 			continue;
-		end = p + ph[i].p_filesz;
-		while (p + sizeof(Elf64_Nhdr) <= end) {
-			const Elf64_Nhdr *n = (const void *)p;
-			const uint8_t *desc = p + sizeof(*n) + ((n->n_namesz + 3) & ~3u);
-
-			if (desc + n->n_descsz > end)
-				break;
-			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
-			    !memcmp(p + sizeof(*n), "GNU", 4)) {
-				*id = desc;
-				*len = n->n_descsz;
-				return;
-			}
-			p = desc + ((n->n_descsz + 3) & ~3u);
-		}
+		if (!klp_note_build_id(p, ph[i].p_filesz, ph[i].p_align, id, len))
+			return;
 	}
 }
 
@@ -234,26 +222,13 @@ void rt_elf_mapped_build_id(const struct rt_elf *e, uintptr_t bias, const uint8_
 		return;
 	ph = (const void *)(e->map + eh->e_phoff);
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		const uint8_t *p = (const uint8_t *)(bias + ph[i].p_vaddr), *end;
+		const uint8_t *p = (const uint8_t *)(bias + ph[i].p_vaddr);
 
 		/* Notes sit in a loaded read-only segment. */
 		if (ph[i].p_type != PT_NOTE || ph[i].p_memsz > 65536)
 			continue;
-		end = p + ph[i].p_memsz;
-		while (p + sizeof(Elf64_Nhdr) <= end) {
-			const Elf64_Nhdr *n = (const void *)p;
-			const uint8_t *desc = p + sizeof(*n) + ((n->n_namesz + 3) & ~3u);
-
-			if (desc + n->n_descsz > end)
-				break;
-			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
-			    !memcmp(p + sizeof(*n), "GNU", 4)) {
-				*id = desc;
-				*len = n->n_descsz;
-				return;
-			}
-			p = desc + ((n->n_descsz + 3) & ~3u);
-		}
+		if (!klp_note_build_id(p, ph[i].p_memsz, ph[i].p_align, id, len))
+			return;
 	}
 }
 
