@@ -15,30 +15,52 @@
 
 #define BUILDIDS_SECTION ".uklp.buildids"
 
+/* The section's records, "object\0hex-build-id\0", one at a time: 1 and
+ * the next one, 0 at the end, -EINVAL when the section is malformed. */
+struct records {
+	const char *p, *end;
+};
+
+static bool records_open(const struct uelf *patch, struct records *r)
+{
+	const struct uelf_section *sec = uelf_find_section(patch, BUILDIDS_SECTION);
+
+	if (!sec || !sec->data || !sec->data->d_size)
+		return false;
+	r->p = sec->data->d_buf;
+	r->end = r->p + sec->data->d_size;
+	return true;
+}
+
+static int records_next(struct records *r, const char **obj, const char **hex)
+{
+	const char *id, *idend;
+
+	if (r->p >= r->end)
+		return 0;
+	id = memchr(r->p, 0, (size_t)(r->end - r->p));
+	idend = id ? memchr(id + 1, 0, (size_t)(r->end - id - 1)) : NULL;
+	if (!idend)
+		return -EINVAL;
+	*obj = r->p;
+	*hex = id + 1;
+	r->p = idend + 1;
+	return 1;
+}
+
 int uklp_buildid_check(struct uklp_session *s, const struct uelf *patch,
 		       const char *patch_name)
 {
-	const struct uelf_section *sec = uelf_find_section(patch, BUILDIDS_SECTION);
-	const char *p, *end;
+	struct records r;
+	const char *obj, *id;
+	int more;
 
-	if (!sec || !sec->data || !sec->data->d_size)
+	if (!records_open(patch, &r))
 		return 0;
-	p = sec->data->d_buf;
-	end = p + sec->data->d_size;
-	/* Records: "object\0hex-build-id\0". */
-	while (p < end) {
-		const char *obj = p, *id = memchr(p, 0, (size_t)(end - p));
-		const char *idend = id ? memchr(id + 1, 0, (size_t)(end - id - 1)) : NULL;
+	while ((more = records_next(&r, &obj, &id)) > 0) {
 		char have[2 * sizeof(((struct uklp_object *)0)->build_id) + 1];
-		struct uklp_object *o;
+		struct uklp_object *o = uklp_maps_find_object(s->maps, obj);
 
-		if (!idend) {
-			pr_err("%s: malformed %s section", patch->path, BUILDIDS_SECTION);
-			return -EINVAL;
-		}
-		id++;
-		p = idend + 1;
-		o = uklp_maps_find_object(s->maps, obj);
 		if (!o)
 			continue;	/* not loaded: checked when it loads */
 		uelf_build_id_hex(o->build_id, o->build_id_len, have);
@@ -48,7 +70,9 @@ int uklp_buildid_check(struct uklp_session *s, const struct uelf *patch,
 			return -EINVAL;
 		}
 	}
-	return 0;
+	if (more < 0)
+		pr_err("%s: malformed %s section", patch->path, BUILDIDS_SECTION);
+	return more;
 }
 
 static int hexval(char c)
@@ -65,23 +89,16 @@ static int hexval(char c)
 int uklp_buildid_expected(const struct uelf *patch, const char *object, uint8_t *id,
 			  size_t max, size_t *len)
 {
-	const struct uelf_section *sec = uelf_find_section(patch, BUILDIDS_SECTION);
-	const char *p, *end;
+	struct records r;
+	const char *obj, *hex;
+	int more;
 
 	*len = 0;
-	if (!sec || !sec->data || !sec->data->d_size)
+	if (!records_open(patch, &r))
 		return 0;
-	p = sec->data->d_buf;
-	end = p + sec->data->d_size;
-	while (p < end) {
-		const char *obj = p, *hex = memchr(p, 0, (size_t)(end - p));
-		const char *hexend = hex ? memchr(hex + 1, 0, (size_t)(end - hex - 1)) : NULL;
+	while ((more = records_next(&r, &obj, &hex)) > 0) {
 		size_t n;
 
-		if (!hexend)
-			return -EINVAL;
-		hex++;
-		p = hexend + 1;
 		if (strcmp(obj, object))
 			continue;
 		n = strlen(hex) / 2;
@@ -97,5 +114,5 @@ int uklp_buildid_expected(const struct uelf *patch, const char *object, uint8_t 
 		*len = n;
 		return 0;
 	}
-	return 0;
+	return more;
 }
