@@ -56,6 +56,12 @@ int uklp_load_spare_rec(struct uklp_session *s);
 /* The transition's apply: link, switch, enable. */
 int uklp_load_apply(struct uklp_session *s, void *ctx);
 
+/* place.c: step 3, a place and the relocations for it (called again
+ * after EEXIST); step 5, map and write the image (and unmap it again). */
+int uklp_load_place_and_relocate(struct load *l);
+int uklp_load_map_image(struct load *l);
+void uklp_load_unmap_all(struct load *l);
+
 /* enable.c */
 int uklp_load_transition(struct load *l);
 void uklp_load_report(struct load *l);
