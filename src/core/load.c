@@ -360,6 +360,30 @@ int uklp_load_spare_rec(struct uklp_session *s)
  * dynamic loader's list changed meanwhile, they start again, and only the
  * last attempt's messages are shown.
  */
+/*
+ * Whether the process's mapped objects changed since the session read its
+ * maps: a library came, went or moved while uklp read it.  The dynamic
+ * loader's list can look the same before and after (a library dlclosed and
+ * dlopened again at the same place), and a symbol table read from a
+ * mapping on its way out can come out wrong; the maps then still differ.
+ */
+static bool maps_moved(struct load *l)
+{
+	const struct uklp_maps *was = l->s.maps;
+	struct uklp_maps *now;
+	bool moved;
+
+	if (uklp_maps_read(l->s.opts->pid, &now))
+		return false;
+	moved = now->nobjs != was->nobjs;
+	for (size_t i = 0; !moved && i < now->nobjs; i++)
+		moved = now->objs[i].lo != was->objs[i].lo || now->objs[i].hi != was->objs[i].hi ||
+			now->objs[i].bias != was->objs[i].bias ||
+			strcmp(now->objs[i].path, was->objs[i].path);
+	uklp_maps_free(now);
+	return moved;
+}
+
 static int prepare(struct load *l)
 {
 	for (int t = 0;; t++) {
@@ -382,7 +406,8 @@ static int prepare(struct load *l)
 			ret = uklp_load_place_and_relocate(l);
 		if (!ret)
 			ret = uklp_patch_check_aliases(l->img, l->rec);
-		if (ret && t + 1 < PREPARE_TRIES && uklp_plan_moved(&l->s, &l->plan)) {
+		if (ret && t + 1 < PREPARE_TRIES &&
+		    (uklp_plan_moved(&l->s, &l->plan) || maps_moved(l))) {
 			uklp_log_drop();
 			pr_debug("patch '%s': the program loaded or unloaded a library while uklp read it; again",
 				 l->name);
