@@ -116,6 +116,8 @@ int uklp_registry_check_new(struct uklp_session *s, const char *name);
 /* Link/unlink with every thread stopped. */
 int uklp_registry_link(struct uklp_session *s, uint64_t rec_addr);
 int uklp_registry_unlink(struct uklp_session *s, const struct uklp_rec *r);
+/* A record's state, in the process and in its local copy. */
+int uklp_registry_set_state(struct uklp_session *s, const struct uklp_rec *r, uint32_t state);
 /* Rewrite the list as the records of s->recs not dropped, in order, then
  * tail (a record not in s->recs; 0 for none); local copies follow. */
 int uklp_registry_relink(struct uklp_session *s, const bool *drop, uint64_t tail);

@@ -267,13 +267,6 @@ int uklp_load_build_ranges(struct load *l)
 	return ret;
 }
 
-static int set_state(struct load *l, uint32_t state)
-{
-	l->rec->state = state;
-	return uklp_proc_write(l->s.proc, l->rec_addr + offsetof(struct uklp_rt_patch, state),
-			       &state, sizeof(state));
-}
-
 /* Step 6, with every thread stopped. */
 int uklp_load_apply(struct uklp_session *s, void *ctx)
 {
@@ -299,7 +292,7 @@ int uklp_load_apply(struct uklp_session *s, void *ctx)
 		if (ret)
 			goto rollback;
 	}
-	ret = set_state(l, UKLP_RT_ENABLED);
+	ret = uklp_registry_set_state(&l->s, &(struct uklp_rec){ l->rec_addr, l->rec }, UKLP_RT_ENABLED);
 	if (!ret)
 		return 0;
 rollback:

@@ -410,6 +410,13 @@ int uklp_registry_link(struct uklp_session *s, uint64_t rec_addr)
 	return write_registry(s);
 }
 
+int uklp_registry_set_state(struct uklp_session *s, const struct uklp_rec *r, uint32_t state)
+{
+	r->p->state = state;
+	return uklp_proc_write(s->proc, r->addr + offsetof(struct uklp_rt_patch, state),
+			       &state, sizeof(state));
+}
+
 int uklp_registry_unlink(struct uklp_session *s, const struct uklp_rec *r)
 {
 	size_t i = (size_t)(r - s->recs);

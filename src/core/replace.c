@@ -148,13 +148,6 @@ static const struct uklp_rt_func *top(struct uklp_session *s, uint64_t old_addr)
 	return uklp_func_below(s, &s->recs[s->nrecs], old_addr);
 }
 
-static int set_state(struct uklp_session *s, struct uklp_rec *r, uint32_t state)
-{
-	r->p->state = state;
-	return uklp_proc_write(s->proc, r->addr + offsetof(struct uklp_rt_patch, state),
-			       &state, sizeof(state));
-}
-
 int uklp_replace_apply(struct uklp_session *s, struct uklp_replace *rp)
 {
 	size_t done, marked = 0;
@@ -165,7 +158,7 @@ int uklp_replace_apply(struct uklp_session *s, struct uklp_replace *rp)
 	for (size_t i = 0; i < s->nrecs && !ret; i++) {
 		if (!rp->drop[i])
 			continue;
-		ret = set_state(s, &s->recs[i], UKLP_RT_REPLACED);
+		ret = uklp_registry_set_state(s, &s->recs[i], UKLP_RT_REPLACED);
 		marked = i + 1;
 	}
 	if (!ret)
@@ -173,7 +166,7 @@ int uklp_replace_apply(struct uklp_session *s, struct uklp_replace *rp)
 	/* Put the older patches back, as they were. */
 	for (size_t i = 0; i < marked; i++)
 		if (rp->drop[i])
-			set_state(s, &s->recs[i], UKLP_RT_ENABLED);
+			uklp_registry_set_state(s, &s->recs[i], UKLP_RT_ENABLED);
 	while (done-- > 0) {
 		const struct uklp_rt_func *f = top(s, rp->nops[done]->old_addr);
 

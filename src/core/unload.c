@@ -47,13 +47,6 @@ struct unload {
 	bool kept;			/* forced, and code may be in use */
 };
 
-static int set_state(struct uklp_session *s, struct uklp_rec *r, uint32_t state)
-{
-	r->p->state = state;
-	return uklp_proc_write(s->proc, r->addr + offsetof(struct uklp_rt_patch, state),
-			       &state, sizeof(state));
-}
-
 /* With --force and every thread stopped: may a thread still be inside
  * the patch's code?  Unwalkable stacks count as yes. */
 static bool code_in_use(struct uklp_session *s, struct unload *u)
@@ -151,7 +144,7 @@ static int apply(struct uklp_session *s, void *ctx)
 		u->r->p->forced = 1;
 		ret = uklp_proc_write(s->proc, u->r->addr + offsetof(struct uklp_rt_patch, forced),
 				      &u->r->p->forced, sizeof(u->r->p->forced));
-		return ret ? ret : set_state(s, u->r, UKLP_RT_DISABLED);
+		return ret ? ret : uklp_registry_set_state(s, u->r, UKLP_RT_DISABLED);
 	}
 	return uklp_registry_unlink(s, u->r);
 }
@@ -166,7 +159,7 @@ static int begin(struct uklp_session *s, struct unload *u)
 
 	if (p->state != UKLP_RT_ENABLED || !p->nobjs)
 		return 0;
-	ret = set_state(s, u->r, UKLP_RT_UNLOADING);
+	ret = uklp_registry_set_state(s, u->r, UKLP_RT_UNLOADING);
 	if (ret)
 		return ret;
 	/* The first runtime call waits for a hook run in progress, which may
@@ -190,7 +183,7 @@ static void undo_begin(struct uklp_session *s, struct unload *u)
 	if (fresh_record(s, u) || u->r->p->state != UKLP_RT_UNLOADING)
 		return;
 	p = u->r->p;
-	if (set_state(s, u->r, UKLP_RT_ENABLED))
+	if (uklp_registry_set_state(s, u->r, UKLP_RT_ENABLED))
 		return;
 	uklp_callbacks_each(s, p->name, p->objs, uklp_rec_objs(p), p->nobjs,
 			    UKLP_CB_POST_PATCH, &stuck);
