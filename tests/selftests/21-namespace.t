@@ -147,7 +147,7 @@ stop_target
 # --- (d) uklp without root: no map_files --------------------------------
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 uklp_nobody() {
-	OUTPUT=$("${NOBODY[@]}" "$UKLP" "$@" 2>"$WORK/stderr")
+	OUTPUT=$("${NOBODY[@]}" "$UKLP_USER" "$@" 2>"$WORK/stderr")
 	RC=$?
 	ERR=$(cat "$WORK/stderr")
 }
@@ -155,9 +155,18 @@ D=$WORK/user
 mkdir -p "$D"
 chmod 711 "$WORK"
 cp "$OUT/target" "$OUT/libtarget.so.1" "$D/"
+# What nobody runs and reads, in a folder it can reach whatever the
+# permissions of the folders above the tree (a clone under a 0700 mktemp
+# folder, say): uklp with its runtime next to it, and the patches.
+mkdir -p "$D/bin" "$D/lib/uklp"
+cp "$UKLP" "$D/bin/uklp"
+cp "$(dirname "$UKLP")/../lib/uklp/libuklp-rt.so" "$D/lib/uklp/"
+cp "$OUT/lp-lib.o" "$OUT/livepatch-sample.o" "$D/"
+chmod -R a+rX "$D"
 chmod 755 "$D"
+UKLP_USER=$D/bin/uklp
 start_cmd "${NOBODY[@]}" "$D/target"
-uklp_nobody load -p "$TPID" "$OUT/lp-lib.o"
+uklp_nobody load -p "$TPID" "$D/lp-lib.o"
 is "$RC" 0 "(d) load as the process's user"
 [ "$RC" -ne 0 ] && diag "$ERR"
 is "$(cmd lib 3)" 2003 "(d) lib_answer() runs the patch"
@@ -165,7 +174,7 @@ uklp_nobody list -p "$TPID"
 like "$OUTPUT" "lp-lib \[enabled\]" "(d) uklp list reads the memfd runtime (by build-id, without map_files)"
 cp "$OUT/moved/target" "$D/target.new" && mv -f "$D/target.new" "$D/target"
 before=$(cat /proc/$TPID/maps)
-uklp_nobody load -p "$TPID" "$OUT/livepatch-sample.o"
+uklp_nobody load -p "$TPID" "$D/livepatch-sample.o"
 is "$RC" 1 "(d) the replaced executable cannot be read: load refused"
 like "$ERR" "process $TPID: cannot read object 'target' \($D/target \(deleted\)\) as the process mapped it: .*map_files.*: Operation not permitted" \
 	"(d) the message names the process, the object and why"
