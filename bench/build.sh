@@ -49,6 +49,7 @@ calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 timed() {
 	local f=$1
 	shift
+	sync
 	if ! /usr/bin/time -o "$W/time" -f "%e %U %S" "$@" >"$W/out" 2>&1; then
 		echo "bench/build.sh: $* failed:" >&2
 		tail -30 "$W/out" >&2

@@ -7,21 +7,27 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "build/driver.h"
 #include "common/array.h"
+#include "common/clock.h"
 #include "common/log.h"
 
-void uklp_build_step(int n, const char *fmt, const char *a, const char *b)
+void uklp_build_step(const struct run *r, int n, const char *fmt, const char *a, const char *b)
 {
 	if (uklp_log_level < 1)
 		return;
 	fprintf(stderr, "uklp build: [%d/%d] ", n, STEPS);
 	fprintf(stderr, fmt, a, b);
+	/* -v: when each step ended, to see where the time goes */
+	if (uklp_log_level >= 2)
+		fprintf(stderr, " (at %.3f s)", uklp_now() - r->t0);
 	fputc('\n', stderr);
 }
 
@@ -85,7 +91,7 @@ static int build_orig(struct run *r)
 	int ret = 0;
 
 	if (r->cache.hit) {
-		uklp_build_step(2, "original build: from the cache (%s)%s", r->cache.dir, "");
+		uklp_build_step(r, 2, "original build: from the cache (%s)%s", r->cache.dir, "");
 	} else {
 		ret = uklp_tree_copy(r->source, r->cache.tree, true);
 		if (!ret)
@@ -212,6 +218,47 @@ static int check_targets(struct run *r)
 	return ret;
 }
 
+/* The targets' symbol database (ldd, then the tables of every object:
+ * a thirtieth of a cached build) is written by a child process while the
+ * fix builds; only the patch object's step reads it. */
+static int db_start(struct run *r)
+{
+	r->db = uklp_build_wpath(r, "targets.syms");
+	if (!r->db)
+		return -ENOMEM;
+	fflush(stderr);
+	r->db_pid = fork();
+	if (r->db_pid < 0) {
+		r->db_pid = 0;
+		return uklp_targets_write_db(r->o, r->t, r->nt, r->db);	/* here, then */
+	}
+	if (!r->db_pid) {
+		int ret = uklp_targets_write_db(r->o, r->t, r->nt, r->db);
+
+		_exit(ret < 0 && -ret < 256 ? -ret : ret ? EIO : 0);
+	}
+	return 0;
+}
+
+/* Its result (it said why it failed); kill: the build stops early. */
+static int db_wait(struct run *r, bool kill_it)
+{
+	int st;
+
+	if (r->db_pid <= 0)
+		return 0;
+	if (kill_it)
+		kill(r->db_pid, SIGKILL);
+	while (waitpid(r->db_pid, &st, 0) < 0 && errno == EINTR)
+		;
+	r->db_pid = 0;
+	if (WIFEXITED(st))
+		return -WEXITSTATUS(st);
+	pr_err("writing the targets' symbols (%s) was killed by signal %d", r->db,
+	       WTERMSIG(st));
+	return -EIO;
+}
+
 static void summary(const struct run *r, const struct uklp_build_summary *s)
 {
 	char buf[256] = "";
@@ -237,6 +284,8 @@ static void summary(const struct run *r, const struct uklp_build_summary *s)
 
 static void run_free(struct run *r)
 {
+	db_wait(r, true);
+	free(r->db);
 	for (size_t i = 0; i < r->nitems; i++) {
 		free(r->items[i].rel);
 		free(r->items[i].src);
@@ -320,7 +369,7 @@ static int prepare(struct run *r)
 
 int uklp_build(const struct uklp_build_opts *o)
 {
-	struct run r = { .o = o, .cache = { .lock_fd = -1 } };
+	struct run r = { .o = o, .cache = { .lock_fd = -1 }, .t0 = uklp_now() };
 	struct uklp_build_summary sum = { 0 };
 	char buf[64];
 	int ret;
@@ -338,23 +387,26 @@ int uklp_build(const struct uklp_build_opts *o)
 	if (ret)
 		goto out;
 	snprintf(buf, sizeof(buf), "%zu files, %zu sources", r.stats.files, r.stats.sources);
-	uklp_build_step(1, "tree %s: %s", r.source, buf);
+	uklp_build_step(&r, 1, "tree %s: %s", r.source, buf);
 	pr_debug("cache key %s (%zu build outputs of the tree left out)", r.cache.key,
 		 r.stats.skipped);
-	ret = build_orig(&r);
+	if (!o->dry_run)
+		ret = db_start(&r);
+	if (!ret)
+		ret = build_orig(&r);
 	if (!ret)
 		ret = uklp_build_fixed(&r);
 	if (ret)
 		goto out;
 	snprintf(buf, sizeof(buf), "%zu file(s) changed, %zu object(s) changed", r.fix.n, r.nitems);
-	uklp_build_step(3, "fix applied and built: %s%s", buf, "");
+	uklp_build_step(&r, 3, "fix applied and built: %s%s", buf, "");
 	ret = map_targets(&r);
 	if (!ret)
 		ret = check_targets(&r);
 	if (ret)
 		goto out;
 	snprintf(buf, sizeof(buf), "%zu function(s) the same as in the target(s)", r.checked);
-	uklp_build_step(4, "check: the rebuilt original is the running one: %s%s", buf, "");
+	uklp_build_step(&r, 4, "check: the rebuilt original is the running one: %s%s", buf, "");
 	uklp_cache_close(&r.cache);	/* the tree is no longer read */
 	if (o->dry_run) {
 		for (size_t i = 0; i < r.nch; i++)
@@ -363,19 +415,19 @@ int uklp_build(const struct uklp_build_opts *o)
 		sum.objects = r.nch;
 		sum.funcs_changed = sum.funcs_new = sum.klp_relocs = sum.size = -1;
 	} else {
-		char *db = uklp_build_wpath(&r, "targets.syms");
 		struct uklp_build_emit_in in = {
-			.ch = r.ch, .n = r.nch, .db = db, .patches = o->patches,
+			.ch = r.ch, .n = r.nch, .db = r.db, .patches = o->patches,
 			.npatches = o->npatches, .no_replace = o->no_replace, .out = o->output,
 		};
 
-		ret = db ? uklp_targets_write_db(o, r.t, r.nt, db) : -ENOMEM;
+		ret = db_wait(&r, false);
+		if (!ret)
+			pr_debug("the targets' symbols: %s (at %.3f s)", r.db, uklp_now() - r.t0);
 		if (!ret)
 			ret = uklp_build_emit(&in, &sum);
-		free(db);
 		if (ret)
 			goto out;
-		uklp_build_step(5, "patch object written: %s%s", o->output, "");
+		uklp_build_step(&r, 5, "patch object written: %s%s", o->output, "");
 	}
 	summary(&r, &sum);
 out:

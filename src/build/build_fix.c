@@ -16,6 +16,7 @@
 
 #include "build/driver.h"
 #include "common/array.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 static int mkdirs_for(const char *file)
@@ -290,6 +291,7 @@ int uklp_build_fixed(struct run *r)
 		.incdir = r->incdir, .log = log, .out = out, .jobs = r->o->jobs, .progress = r->o->progress,
 		.step = "[3/5] fixed build", .runtime = r->runtime,
 	};
+	double t;
 	int ret, ret2;
 
 	if (!log || !out) {
@@ -304,8 +306,12 @@ int uklp_build_fixed(struct run *r)
 	ret = copy_tree(r);
 	if (!ret)
 		ret = uklp_fix_apply(r->cache.tree, r->o->patches, r->o->npatches, &r->fix);
+	t = uklp_now();
 	if (!ret)
 		ret = uklp_run_build(&run);
+	if (!ret)
+		pr_debug("fix: the fixed build ran for %.3f s (it started at %.3f s)", uklp_now() - t,
+			 t - r->t0);
 	if (!ret)
 		ret = collect(r);
 	ret2 = restore(r);

@@ -56,18 +56,25 @@ static int mkdirs(const char *path)
 	return ret;
 }
 
-/* What `prog --version` prints (nothing if there is no prog). */
-static void hash_version(struct uklp_sha256 *c, const char *prog)
-{
-	char buf[4096];
-	int fd[2], st;
-	ssize_t n;
+/* `prog --version`, started: its pid and the pipe it writes to (both
+ * -1 when it cannot run).  The probes run side by side: each is a few
+ * milliseconds of a cached build's start. */
+struct probe {
+	const char *prog;
 	pid_t pid;
+	int fd;
+};
 
-	if (pipe2(fd, O_CLOEXEC))
+static void probe_start(struct probe *p, const char *prog)
+{
+	int fd[2];
+
+	p->prog = prog;
+	p->pid = p->fd = -1;
+	if (!prog || pipe2(fd, O_CLOEXEC))
 		return;
-	pid = fork();
-	if (!pid) {
+	p->pid = fork();
+	if (!p->pid) {
 		int null = open("/dev/null", O_WRONLY);
 
 		dup2(fd[1], 1);
@@ -77,12 +84,29 @@ static void hash_version(struct uklp_sha256 *c, const char *prog)
 		_exit(127);
 	}
 	close(fd[1]);
-	uklp_sha256_update(c, prog, strlen(prog) + 1);
-	while (pid > 0 && (n = read(fd[0], buf, sizeof(buf))) > 0)
+	p->fd = fd[0];
+	if (p->pid < 0) {
+		close(p->fd);
+		p->fd = -1;
+	}
+}
+
+/* What it printed (nothing if there is no prog) into the key. */
+static void probe_finish(struct probe *p, struct uklp_sha256 *c)
+{
+	char buf[4096];
+	ssize_t n;
+	int st;
+
+	if (!p->prog)
+		return;
+	uklp_sha256_update(c, p->prog, strlen(p->prog) + 1);
+	while (p->fd >= 0 && (n = read(p->fd, buf, sizeof(buf))) > 0)
 		uklp_sha256_update(c, buf, (size_t)n);
-	close(fd[0]);
-	if (pid > 0)
-		waitpid(pid, &st, 0);
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->pid > 0)
+		waitpid(p->pid, &st, 0);
 }
 
 /* The tree's content into the key, with its files' digests kept in
@@ -176,6 +200,7 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 {
 	struct uklp_sha256 h;
 	char *root = NULL, *build = NULL, *lock = NULL, *done = NULL, *cc[2] = { NULL, NULL };
+	struct probe pr[4];
 	char real[PATH_MAX];
 	struct stat sb;
 	int ret;
@@ -186,13 +211,14 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 	uklp_sha256_update(&h, UKLP_CC_VERSION, sizeof(UKLP_CC_VERSION));
 	uklp_sha256_update(&h, o->build_cmd, strlen(o->build_cmd) + 1);
 	hash_env(&h);
-	hash_version(&h, "cc");
-	hash_version(&h, "c++");
 	cc[0] = first_word(getenv("CC"));
 	cc[1] = first_word(getenv("CXX"));
-	for (int i = 0; i < 2; i++)
-		if (cc[i])
-			hash_version(&h, cc[i]);
+	probe_start(&pr[0], "cc");
+	probe_start(&pr[1], "c++");
+	probe_start(&pr[2], cc[0]);
+	probe_start(&pr[3], cc[1]);
+	for (int i = 0; i < 4; i++)
+		probe_finish(&pr[i], &h);
 	free(cc[0]);
 	free(cc[1]);
 	root = cache_root(o);

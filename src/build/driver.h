@@ -39,10 +39,13 @@ struct run {
 	struct uklp_build_change *ch;
 	size_t nch, cch;
 	size_t checked;
+	double t0;		/* uklp_now() at the start */
+	char *db;		/* the targets' symbols (work directory) */
+	pid_t db_pid;		/* the child writing it, 0 when none */
 };
 
 /* One line per step on stderr: "uklp build: [n/5] ...". */
-void uklp_build_step(int n, const char *fmt, const char *a, const char *b);
+void uklp_build_step(const struct run *r, int n, const char *fmt, const char *a, const char *b);
 /* A file of the work directory, malloc'ed. */
 char *uklp_build_wpath(const struct run *r, const char *name);
 /* The fixed build (step 3): copy the built tree, apply the fix, build,

@@ -253,6 +253,7 @@ static int copy_file(const char *from, const char *to, const struct stat *st)
 	struct timespec ts[2] = { st->st_atim, st->st_mtim };
 	int in = open(from, O_RDONLY | O_CLOEXEC), out, ret = 0;
 	char buf[65536];
+	bool copied = false;
 	ssize_t n;
 
 	if (in < 0)
@@ -262,6 +263,17 @@ static int copy_file(const char *from, const char *to, const struct stat *st)
 		ret = -errno;
 		close(in);
 		return ret;
+	}
+	/* In the kernel (a reflink where the file system has them); read and
+	 * write where it cannot (another file system, an old kernel). */
+	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
+		copied = true;
+	if (!n)
+		goto meta;
+	if (copied || (errno != EXDEV && errno != ENOSYS && errno != EINVAL &&
+		       errno != EOPNOTSUPP)) {
+		ret = -errno;
+		goto out;
 	}
 	while ((n = read(in, buf, sizeof(buf))) > 0) {
 		for (ssize_t o = 0; o < n;) {
@@ -276,6 +288,7 @@ static int copy_file(const char *from, const char *to, const struct stat *st)
 	}
 	if (n < 0)
 		ret = -errno;
+meta:
 	if (!ret && (fchmod(out, st->st_mode & 07777) || futimens(out, ts)))
 		ret = -errno;
 out:

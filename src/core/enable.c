@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/testhook.h"
 #include "core/callbacks.h"
@@ -200,7 +201,7 @@ int uklp_load_transition(struct load *l)
 	struct uklp_session *s = &l->s;
 	const struct uklp_opts *opts = s->opts;
 	struct uklp_opts left = *opts;
-	struct timespec t0, t1;
+	double t0;
 	int ret;
 
 	ret = uklp_callbacks_pre_patch(s, l->name, l->rec->objs, uklp_rec_objs(l->rec),
@@ -210,15 +211,13 @@ int uklp_load_transition(struct load *l)
 	s->stale_check = uklp_plan_check;
 	s->stale_ctx = &l->plan;
 	s->opts = &left;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = uklp_now();
 	for (;;) {
 		uklp_test_stall("mapped");
 		ret = uklp_transition(s, l->ranges, l->nranges, NULL, 0, uklp_load_apply, l);
 		if (ret != -ESTALE)
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		left.timeout = opts->timeout - (double)(t1.tv_sec - t0.tv_sec) -
-			       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		left.timeout = opts->timeout - (uklp_now() - t0);
 		if (left.timeout <= 0) {
 			pr_err("process %d: patch '%s' not loaded: libraries of it kept loading and unloading for %.1f s",
 			       opts->pid, l->name, opts->timeout);

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "core/core.h"
 
@@ -108,18 +109,10 @@ static bool still_linked(int fd, const char *path)
 	       a.st_ino == b.st_ino;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int uklp_lock_process(struct uklp_session *s)
 {
 	pid_t pid = s->opts->pid;
-	double deadline = now() + s->opts->timeout;
+	double deadline = uklp_now() + s->opts->timeout;
 	bool told = false;
 	char buf[32];
 	int fd, len;
@@ -155,7 +148,7 @@ int uklp_lock_process(struct uklp_session *s)
 				(int)pid, (int)holder(fd), s->opts->timeout);
 			told = true;
 		}
-		if (now() >= deadline) {
+		if (uklp_now() >= deadline) {
 			pr_err("process %d: another uklp command (pid %d) is still changing it after %.1f s; try again later",
 			       (int)pid, (int)holder(fd), s->opts->timeout);
 			close(fd);

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "core/core.h"
 #include "core/objects.h"
@@ -44,14 +45,6 @@
 #define HOLD_SHARE	4
 /* The longest uklp waits past that for every thread to have run. */
 #define TURN_WAIT_MAX	1.0
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* With --force: only the bytes being rewritten matter, for frame 0. */
 static int check_sites(struct uklp_session *s, const struct uklp_range *r,
@@ -148,7 +141,7 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 		    size_t nranges, const struct uklp_unwind_table *extra,
 		    size_t nextra, uklp_apply_fn apply, void *ctx)
 {
-	double start = now(), deadline = start + s->opts->timeout;
+	double start = uklp_now(), deadline = start + s->opts->timeout;
 	double wait = WAIT_FIRST, held = 0;
 	struct uklp_turns turns = { 0 };
 	struct uklp_stack_conflict c;
@@ -179,7 +172,7 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 		pr_warn("process %d: --force: switching without checking the threads' stacks",
 			s->opts->pid);
 	for (;;) {
-		double t0 = now(), t1, window, left, least, most;
+		double t0 = uklp_now(), t1, window, left, least, most;
 		size_t starved;
 
 		tries++;
@@ -188,7 +181,7 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 			uklp_proc_resume_all(s->proc);
 			break;
 		}
-		t1 = now();
+		t1 = uklp_now();
 		if (uklp_loader_busy(s)) {
 			/* A dlopen/dlclose is halfway: wait for its end. */
 			c = (struct uklp_stack_conflict){ .range = &loader_range };
@@ -204,7 +197,7 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 			busy = uklp_stack_check(s, ranges, nranges, extra, nextra, &c);
 		}
 		pr_debug("process %d: stop %.1f us, stack check %.1f us", s->opts->pid,
-			 (t1 - t0) * 1e6, (now() - t1) * 1e6);
+			 (t1 - t0) * 1e6, (uklp_now() - t1) * 1e6);
 		if (busy < 0) {
 			uklp_proc_resume_all(s->proc);
 			ret = busy;
@@ -212,10 +205,10 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 		}
 		if (!busy) {
 			size_t n = s->proc->nthreads;
-			double t2 = now(), t3, t4;
+			double t2 = uklp_now(), t3, t4;
 
 			ret = apply(s, ctx);
-			t3 = now();
+			t3 = uklp_now();
 			busy = uklp_proc_resume_all(s->proc);
 			t4 = ts_sec(&s->proc->resumed_at);
 			held += t4 - t0;
@@ -223,7 +216,7 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 				 (t3 - t2) * 1e6, (t4 - t3) * 1e6);
 			/* The figure `make bench` reads: how long threads stood. */
 			pr_debug("process %d: %zu threads stopped for %.1f us; switched after %u tries, %.3f s; program held %.1f ms in total",
-				 s->opts->pid, n, (t4 - t0) * 1e6, tries, now() - start,
+				 s->opts->pid, n, (t4 - t0) * 1e6, tries, uklp_now() - start,
 				 held * 1e3);
 			ret = ret ? ret : busy;
 			break;
@@ -242,9 +235,9 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 		else if (tries == 1)
 			pr_debug("process %d: thread %d is in %s; waiting", s->opts->pid,
 				 c.tid, c.range->what);
-		left = deadline - now();
+		left = deadline - uklp_now();
 		if (left <= 0) {
-			report(s, &c, now() - start, tries, held);
+			report(s, &c, uklp_now() - start, tries, held);
 			ret = -EBUSY;
 			break;
 		}
@@ -263,7 +256,7 @@ int uklp_transition(struct uklp_session *s, const struct uklp_range *ranges,
 		starved = uklp_turns_wait(&turns, least, most);
 		if (starved)
 			pr_debug("process %d: %zu threads have not run since the last stop; stopping them again after %.0f ms",
-				 s->opts->pid, starved, (now() - t0) * 1e3);
+				 s->opts->pid, starved, (uklp_now() - t0) * 1e3);
 		wait = wait * 2 < WAIT_MAX ? wait * 2 : WAIT_MAX;
 	}
 	uklp_turns_free(&turns);

@@ -18,18 +18,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/array.h"
 #include "core/turns.h"
 
 #define POLL_NS 2000000L	/* 2 ms between looks */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int read_small(const char *fn, char *buf, size_t len)
 {
@@ -104,12 +97,12 @@ static size_t sweep(struct uklp_turns *t)
 
 size_t uklp_turns_wait(struct uklp_turns *t, double min_s, double max_s)
 {
-	double start = now();
+	double start = uklp_now();
 	struct timespec ts = { (time_t)min_s, (long)((min_s - (double)(time_t)min_s) * 1e9) };
 
 	if (min_s > 0)
 		nanosleep(&ts, NULL);
-	while (sweep(t) && now() - start < max_s) {
+	while (sweep(t) && uklp_now() - start < max_s) {
 		ts = (struct timespec){ 0, POLL_NS };
 		nanosleep(&ts, NULL);
 	}
