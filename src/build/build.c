@@ -259,6 +259,35 @@ static int db_wait(struct run *r, bool kill_it)
 	return -EIO;
 }
 
+/* The entries of other keys beyond the --cache-keep most recent go: a
+ * failure to remove one is reported, not the build's. */
+static void prune(struct run *r)
+{
+	struct uklp_prune_stats st;
+
+	uklp_cache_prune(r->cache.builddir, r->cache.key, r->o->cache_keep, &st);
+	if (st.removed && uklp_log_level >= 1)
+		fprintf(stderr, "uklp build: cache: %zu older build(s) of other keys removed, %.1f MB freed (--cache-keep %zu)\n",
+			st.removed, (double)st.bytes / 1e6, r->o->cache_keep);
+}
+
+int uklp_build_cache_clean(const struct uklp_build_opts *o)
+{
+	struct uklp_prune_stats st = { 0 };
+	char *root = uklp_cache_root(o), *build = root ? uklp_path_join(root, "build") : NULL;
+	int ret = build ? uklp_cache_prune(build, NULL, 0, &st) : -ENOMEM;
+
+	if (!ret || st.removed)
+		printf("uklp build: cache %s: %zu build(s) removed, %.1f MB freed%s\n", root,
+		       st.removed, (double)st.bytes / 1e6,
+		       st.busy ? " (some in use by another uklp build: kept)" : "");
+	if (!ret && st.busy)
+		ret = -EBUSY;
+	free(root);
+	free(build);
+	return ret;
+}
+
 static void summary(const struct run *r, const struct uklp_build_summary *s)
 {
 	char buf[256] = "";
@@ -407,6 +436,7 @@ int uklp_build(const struct uklp_build_opts *o)
 		goto out;
 	snprintf(buf, sizeof(buf), "%zu function(s) the same as in the target(s)", r.checked);
 	uklp_build_step(&r, 4, "check: the rebuilt original is the running one: %s%s", buf, "");
+	prune(&r);
 	uklp_cache_close(&r.cache);	/* the tree is no longer read */
 	if (o->dry_run) {
 		for (size_t i = 0; i < r.nch; i++)

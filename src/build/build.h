@@ -74,10 +74,14 @@ struct uklp_build_opts {
 	bool dry_run;		/* stop before the differ: report, write nothing */
 	bool no_replace;	/* klp_patch.replace = false: adds to the loaded patches */
 	bool progress;		/* redraw a progress line (stderr is a terminal) */
+	size_t cache_keep;	/* builds of other keys kept in the cache */
 };
 
 /* 0, or -errno with the reason printed (file, function, why). */
 int uklp_build(const struct uklp_build_opts *o);
+/* Remove every original build of the cache (o->cache_dir or the default)
+ * that no uklp build is using; -EBUSY when some were in use. */
+int uklp_build_cache_clean(const struct uklp_build_opts *o);
 
 /* What the differ gets: the changes, a symbol database of the targets
  * (`uklp symbols` format: their symbols, positions and build-ids, which

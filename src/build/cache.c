@@ -164,7 +164,7 @@ static void hash_env(struct uklp_sha256 *c)
 	}
 }
 
-static char *cache_root(const struct uklp_build_opts *o)
+char *uklp_cache_root(const struct uklp_build_opts *o)
 {
 	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	char *r = NULL;
@@ -195,6 +195,34 @@ static char *sub(const char *dir, const char *name)
 	return uklp_path_join(dir, name);
 }
 
+/* Lock the key: a second uklp build of it waits.  The pruning of old
+ * keys unlinks a lock file while it holds it; a lock taken on a file no
+ * longer at the path locks nothing, so take it again on the new one. */
+static int lock_key(struct uklp_cache *c, const char *lock)
+{
+	for (;;) {
+		struct stat a, b;
+
+		c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (c->lock_fd < 0) {
+			int ret = -errno;
+
+			pr_err("cannot create %s: %s", lock, strerror(-ret));
+			return ret;
+		}
+		if (flock(c->lock_fd, LOCK_EX | LOCK_NB)) {
+			pr_info("waiting for another uklp build of the same tree (%s)", lock);
+			if (flock(c->lock_fd, LOCK_EX))
+				return -errno;
+		}
+		if (!fstat(c->lock_fd, &a) && !stat(lock, &b) && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return 0;
+		close(c->lock_fd);
+		c->lock_fd = -1;
+	}
+}
+
 int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 		    struct uklp_cache *c, struct uklp_tree_stats *st)
 {
@@ -221,7 +249,7 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 		probe_finish(&pr[i], &h);
 	free(cc[0]);
 	free(cc[1]);
-	root = cache_root(o);
+	root = uklp_cache_root(o);
 	if (!root)
 		return -EINVAL;
 	build = sub(root, "build");
@@ -265,25 +293,16 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 			snprintf(c->key + 2 * i, 3, "%02x", id[i]);
 	}
 	c->dir = sub(build, c->key);
+	c->builddir = strdup(build);
 	if (asprintf(&lock, "%s.lock", c->dir) < 0)
 		lock = NULL;
-	if (!c->dir || !lock) {
+	if (!c->dir || !c->builddir || !lock) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (c->lock_fd < 0) {
-		ret = -errno;
-		pr_err("cannot create %s: %s", lock, strerror(-ret));
+	ret = lock_key(c, lock);
+	if (ret)
 		goto out;
-	}
-	if (flock(c->lock_fd, LOCK_EX | LOCK_NB)) {
-		pr_info("waiting for another uklp build of the same tree (%s)", lock);
-		if (flock(c->lock_fd, LOCK_EX)) {
-			ret = -errno;
-			goto out;
-		}
-	}
 	c->tree = sub(c->dir, "tree");
 	c->pristine = sub(c->dir, "tree.orig");
 	c->fixtree = sub(c->dir, "fixtree");
@@ -310,6 +329,9 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 			goto out;
 	}
 	c->hit = !stat(done, &sb) && !stat(c->tree, &sb);
+	/* its last use, for the pruning of old keys (cache_prune.c) */
+	if (c->hit)
+		utimensat(AT_FDCWD, done, NULL, 0);
 	if (!c->hit) {
 		/* a build that did not finish: start again */
 		ret = uklp_tree_remove(c->dir);
@@ -354,6 +376,7 @@ void uklp_cache_close(struct uklp_cache *c)
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
 	free(c->dir);
+	free(c->builddir);
 	free(c->tree);
 	free(c->pristine);
 	free(c->fixtree);

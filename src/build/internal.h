@@ -206,6 +206,7 @@ int uklp_targets_write_db(const struct uklp_build_opts *o, const struct uklp_bui
 
 /* --- cache.c: the original build, once per key --- */
 struct uklp_cache {
+	char *builddir;		/* <cache>/build */
 	char *dir;		/* <cache>/build/<key> */
 	char *tree;		/* dir/tree: where every build of the key runs */
 	char *pristine;		/* dir/tree.orig: the built original during a fix build */
@@ -227,5 +228,19 @@ int uklp_cache_open(const struct uklp_build_opts *o, const char *source,
 void uklp_cache_close(struct uklp_cache *c);
 /* The original build is complete (written last). */
 int uklp_cache_mark_done(struct uklp_cache *c, const char *source);
+/* <cache> (--cache-dir, $XDG_CACHE_HOME/uklp, ~/.cache/uklp), malloc'ed;
+ * NULL with the reason printed. */
+char *uklp_cache_root(const struct uklp_build_opts *o);
+
+/* --- cache_prune.c: the cache kept in bounds --- */
+struct uklp_prune_stats {
+	size_t removed, busy;		/* entries removed; kept, in use */
+	unsigned long long bytes;	/* freed */
+};
+/* In build (<cache>/build), remove the entries of every key but current
+ * (NULL: none) and the `keep` most recently used others; an entry that
+ * another uklp build holds is left (busy). */
+int uklp_cache_prune(const char *build, const char *current, size_t keep,
+		     struct uklp_prune_stats *st);
 
 #endif

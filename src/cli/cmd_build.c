@@ -30,6 +30,11 @@ static const char usage[] =
 "  -j, --jobs N           build with N jobs (MAKEFLAGS, CMAKE_BUILD_PARALLEL_LEVEL)\n"
 "      --cache-dir DIR    where the original builds are kept (default:\n"
 "                         $XDG_CACHE_HOME/uklp, else ~/.cache/uklp)\n"
+"      --cache-keep N     besides this build's, keep the N most recently\n"
+"                         used original builds of other trees, commands or\n"
+"                         compilers; remove the older ones (default: 4)\n"
+"      --cache-clean      remove every original build of the cache that no\n"
+"                         uklp build is using, and exit\n"
 "      --dry-run          stop before writing: list the changed objects and\n"
 "                         the targets they go into (after every check)\n"
 "      --keep-tmp         keep the work directory (objects, fixed sources,\n"
@@ -40,11 +45,11 @@ static const char usage[] =
 "  -v, --verbose          every decision: files, objects, matches, functions\n"
 "  -h, --help             this help\n"
 "\n"
-"Exit status: 0 written, 1 failed (nothing written), 2 bad usage.\n";
+"Exit status: 0 written (or cleaned), 1 failed (nothing written), 2 bad usage.\n";
 
 int cmd_build(int argc, char **argv)
 {
-	enum { O_CACHE = 256, O_DRY, O_KEEP, O_WRAPPER, O_NOREPLACE };
+	enum { O_CACHE = 256, O_DRY, O_KEEP, O_WRAPPER, O_NOREPLACE, O_CACHE_KEEP, O_CACHE_CLEAN };
 	static const struct option longopts[] = {
 		{ "source", required_argument, NULL, 's' },
 		{ "build", required_argument, NULL, 'b' },
@@ -53,6 +58,8 @@ int cmd_build(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "cache-dir", required_argument, NULL, O_CACHE },
+		{ "cache-keep", required_argument, NULL, O_CACHE_KEEP },
+		{ "cache-clean", no_argument, NULL, O_CACHE_CLEAN },
 		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "keep-tmp", no_argument, NULL, O_KEEP },
 		{ "wrapper", required_argument, NULL, O_WRAPPER },
@@ -61,7 +68,9 @@ int cmd_build(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct uklp_build_opts o = { .build_cmd = "make" };
+	struct uklp_build_opts o = { .build_cmd = "make", .cache_keep = 4 };
+	bool clean = false;
+	long keep;
 	const char **targets = calloc((size_t)argc + 1, sizeof(*targets));
 	int c, ret = EXIT_USAGE;
 	char *end;
@@ -93,6 +102,15 @@ int cmd_build(int argc, char **argv)
 			}
 			break;
 		case O_CACHE: o.cache_dir = optarg; break;
+		case O_CACHE_KEEP:
+			keep = strtol(optarg, &end, 10);
+			if (*end || end == optarg || keep < 0 || keep > 100000) {
+				fprintf(stderr, "uklp: invalid --cache-keep '%s'\n", optarg);
+				goto out;
+			}
+			o.cache_keep = (size_t)keep;
+			break;
+		case O_CACHE_CLEAN: clean = true; break;
 		case O_DRY: o.dry_run = true; break;
 		case O_KEEP: o.keep_tmp = true; break;
 		case O_WRAPPER: o.wrapper = optarg; break;
@@ -101,6 +119,14 @@ int cmd_build(int argc, char **argv)
 		case 'h': fputs(usage, stdout); ret = 0; goto out;
 		default: fputs(usage, stderr); goto out;
 		}
+	}
+	if (clean) {
+		if (optind < argc || o.source || o.ntargets || o.pid || o.output) {
+			fprintf(stderr, "uklp build: --cache-clean takes no other work (only --cache-dir)\n");
+			goto out;
+		}
+		ret = cli_exit(uklp_build_cache_clean(&o));
+		goto out;
 	}
 	o.patches = (const char *const *)argv + optind;
 	o.npatches = (size_t)(argc - optind);

@@ -8,7 +8,7 @@
 # refuse a source tree that is not the one the program was built from.
 # Then the same with CMake, and with -p PID.
 . "$(dirname "$0")/functions.sh"
-plan 51
+plan 59
 
 FIX="$TOP/tests/selftests/build"
 T="$WORK/tree"
@@ -166,6 +166,24 @@ if command -v cmake >/dev/null; then
 else
 	for i in 1 2 3 4; do ok "CMake # SKIP cmake is not installed"; done
 fi
+
+# ---- the cache kept in bounds ----
+keys() { find "$CACHE/build" -mindepth 1 -maxdepth 1 -type d -name '????????????????????????????????????????????????????????????????' | wc -l; }
+nkeys=$(keys)
+is "$([ "$nkeys" -ge 2 ] && echo several)" several "the cache holds the original builds of several trees ($nkeys)"
+uklp build "${B[@]}" --cache-keep 0 --dry-run "$FIX/fix-util.patch"
+like "$RC:$ERR" "^0:.*from the cache.*$((nkeys - 1)) older build\(s\) of other keys removed, [0-9.]+ MB freed \(--cache-keep 0\)" \
+	"--cache-keep 0: the builds of the other trees go, after the build"
+is "$(keys)" 1 "... and this tree's build stays"
+uklp build "${B[@]}" --dry-run "$FIX/fix-util.patch"
+like "$RC:$ERR" "^0:.*from the cache" "... and is used by the next fix"
+uklp build --cache-keep -1 --cache-dir "$CACHE" "${B[@]}" --dry-run "$FIX/fix-util.patch"
+is "$RC" 2 "an invalid --cache-keep is a usage error"
+uklp build --cache-clean --cache-dir "$CACHE" "$FIX/fix-util.patch"
+is "$RC" 2 "--cache-clean takes no fix"
+uklp build --cache-clean --cache-dir "$CACHE"
+like "$RC:$OUTPUT" "^0:uklp build: cache .*: 1 build\(s\) removed, [0-9.]+ MB freed$" "--cache-clean removes every build"
+is "$(keys):$(ls "$CACHE"/build/*.lock 2>/dev/null | wc -l)" "0:0" "... with its lock files"
 
 is "$(treesum "$T")" "$before" "after all of it, the user's tree is still exactly as it was"
 

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -433,6 +435,71 @@ static void test_run_returns_at_exit(void **state)
 	fixture_dir_remove(&d);
 }
 
+/* The cache kept in bounds: of six entries (five finished, used at
+ * different times, one first build that stopped), the current key and
+ * the two most recently used others stay; the older ones and the
+ * stopped one go with their lock files, except one that another uklp
+ * build holds (its flock); files that are no key's are left alone. */
+static void test_cache_prune(void **state)
+{
+	struct fixture_dir d;
+	struct uklp_prune_stats st;
+	char path[1024], cmd[1200], keys[6][65];
+	int held;
+
+	(void)state;
+	assert_int_equal(fixture_dir_create(&d), 0);
+	for (int i = 0; i < 6; i++) {
+		struct timespec t[2] = { { .tv_sec = 1000000 + i * 1000 }, { .tv_sec = 1000000 + i * 1000 } };
+
+		memset(keys[i], 'a' + i, 64);
+		keys[i][64] = 0;
+		snprintf(path, sizeof(path), "%s/%s", d.path, keys[i]);
+		assert_int_equal(mkdir(path, 0755), 0);
+		snprintf(path, sizeof(path), "%s/%s/tree", d.path, keys[i]);
+		assert_int_equal(mkdir(path, 0755), 0);
+		snprintf(cmd, sizeof(cmd), "head -c 100000 /dev/zero > %s/%s/tree/big", d.path, keys[i]);
+		assert_int_equal(system(cmd), 0);
+		snprintf(path, sizeof(path), "%s/%s.lock", d.path, keys[i]);
+		close(open(path, O_WRONLY | O_CREAT, 0644));
+		if (i == 1)
+			continue;	/* b: no done, a first build that stopped */
+		snprintf(path, sizeof(path), "%s/%s/done", d.path, keys[i]);
+		close(open(path, O_WRONLY | O_CREAT, 0644));
+		assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+	}
+	snprintf(path, sizeof(path), "%s/README", d.path);
+	close(open(path, O_WRONLY | O_CREAT, 0644));
+	/* a (the oldest) is in use */
+	snprintf(path, sizeof(path), "%s/%s.lock", d.path, keys[0]);
+	held = open(path, O_RDWR);
+	assert_true(held >= 0);
+	assert_int_equal(flock(held, LOCK_EX), 0);
+
+	/* current: c (old); kept: f and e, the most recent others */
+	assert_int_equal(uklp_cache_prune(d.path, keys[2], 2, &st), 0);
+	assert_int_equal(st.removed, 2);	/* b (stopped), d (older than e, f) */
+	assert_int_equal(st.busy, 1);		/* a */
+	assert_true(st.bytes >= 2 * 100000);
+	for (int i = 0; i < 6; i++) {
+		bool stays = i != 1 && i != 3;
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/%s", d.path, keys[i]);
+		assert_int_equal(!stat(path, &sb), stays);
+		snprintf(path, sizeof(path), "%s/%s.lock", d.path, keys[i]);
+		assert_int_equal(!stat(path, &sb), stays);
+	}
+	snprintf(path, sizeof(path), "%s/README", d.path);
+	assert_int_equal(access(path, F_OK), 0);
+	/* everything not in use (--cache-clean) */
+	assert_int_equal(uklp_cache_prune(d.path, NULL, 0, &st), 0);
+	assert_int_equal(st.removed, 3);
+	assert_int_equal(st.busy, 1);
+	close(held);
+	fixture_dir_remove(&d);
+}
+
 /* The check against the target: a program whose function reads a global
  * through the GOT in its object (-fPIC: R_X86_64_REX_GOTPCRELX), which the
  * linker relaxes into a lea: masked, it matches; an object of another
@@ -545,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_tree_sync),
 		cmocka_unit_test(test_tree_digests),
 		cmocka_unit_test(test_run_returns_at_exit),
+		cmocka_unit_test(test_cache_prune),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_verify_hidden),
 		cmocka_unit_test(test_mask_ranges),
