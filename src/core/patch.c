@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The patch descriptor: struct uklp_patch_desc in section .uklp.patch,
- * pointing at the author's struct klp_patch.
+ * pointing at the author's struct klp_patch, its objects, functions and
+ * states.
  *
- * It is read from the object itself, before the image has a place: a
- * pointer field of the descriptor is the R_X86_64_64 relocation at its
- * offset, whose symbol (a section symbol, or a symbol defined in the
- * patch) plus addend names a section and an offset in it.  Where the
- * patch goes depends on what the descriptor says it replaces, so reading
- * it must not depend on where the patch goes; and relocating just to read
- * it would refuse a valid patch whose references reach from the right
- * place only (a -fno-pic patch of a library function that reads a library
+ * It is read from the object itself, before the image has a place,
+ * following the object's relocations (patch_reader.c).  Where the patch
+ * goes depends on what the descriptor says it replaces, so reading it
+ * must not depend on where the patch goes; and relocating just to read it
+ * would refuse a valid patch whose references reach from the right place
+ * only (a -fno-pic patch of a library function that reads a library
  * variable).
  */
 #include <elf.h>
@@ -23,11 +22,11 @@
 #include "common/log.h"
 #include "core/core.h"
 #include "core/patch.h"
+#include "core/patch_reader.h"
 #include "elf/elf.h"
 #include "loader/loader.h"
 
 #define MAX_ENTRIES 65536
-#define MAX_STR 4096
 
 int uklp_patch_name(const char *path, char *out, size_t outlen)
 {
@@ -60,232 +59,11 @@ int uklp_patch_check_elf(struct uelf *e)
 	return 0;
 }
 
-/* ---- following the object's relocations ---- */
-
-/* A place in the patch object. */
-struct loc {
-	const struct uelf_section *sec;
-	uint64_t off;
-};
-
-struct reader {
-	struct uelf *e;
-	const struct uklp_image *img;	/* laid out: which sections load */
-	struct uelf_rela **relas;	/* per section index, read on demand */
-	size_t *nrelas;
-	bool *have;
-};
-
-static int reader_init(struct reader *r, struct uelf *e, const struct uklp_image *img)
-{
-	size_t n = e->nsections ? e->nsections : 1;
-
-	r->e = e;
-	r->img = img;
-	r->relas = calloc(n, sizeof(*r->relas));
-	r->nrelas = calloc(n, sizeof(*r->nrelas));
-	r->have = calloc(n, sizeof(*r->have));
-	return r->relas && r->nrelas && r->have ? 0 : -ENOMEM;
-}
-
-static void reader_free(struct reader *r)
-{
-	for (size_t i = 0; r->relas && i < r->e->nsections; i++)
-		free(r->relas[i]);
-	free(r->relas);
-	free(r->nrelas);
-	free(r->have);
-}
-
-static bool loaded(const struct reader *r, const struct uelf_section *sec)
-{
-	return sec && sec->idx < r->e->nsections && r->img->sec_off[sec->idx] != UINT64_MAX;
-}
-
-/* Every relocation that applies to sec, from all its RELA sections. */
-static int sec_relas(struct reader *r, const struct uelf_section *sec,
-		     const struct uelf_rela **out, size_t *n)
-{
-	size_t i = sec->idx;
-
-	if (!r->have[i]) {
-		for (size_t k = 1; k < r->e->nsections; k++) {
-			const struct uelf_section *rs = &r->e->sections[k];
-			struct uelf_rela *v = NULL, *all;
-			size_t m = 0;
-			int ret;
-
-			if (rs->sh.sh_type != SHT_RELA || rs->target != sec)
-				continue;
-			ret = uelf_read_relas(r->e, rs, &v, &m);
-			if (ret)
-				return ret;
-			all = realloc(r->relas[i], (r->nrelas[i] + m + 1) * sizeof(*all));
-			if (!all) {
-				free(v);
-				return -ENOMEM;
-			}
-			if (m)
-				memcpy(all + r->nrelas[i], v, m * sizeof(*v));
-			free(v);
-			r->relas[i] = all;
-			r->nrelas[i] += m;
-		}
-		r->have[i] = true;
-	}
-	*out = r->relas[i];
-	*n = r->nrelas[i];
-	return 0;
-}
-
-static int rd_bytes(struct loc at, void *buf, size_t len)
-{
-	const struct uelf_section *s = at.sec;
-
-	if (at.off > s->sh.sh_size || len > s->sh.sh_size - at.off)
-		return -ERANGE;
-	if (s->sh.sh_type == SHT_NOBITS || !s->data || !s->data->d_buf) {
-		memset(buf, 0, len);
-		return 0;
-	}
-	if (at.off + len > s->data->d_size)
-		return -ERANGE;
-	memcpy(buf, (const uint8_t *)s->data->d_buf + at.off, len);
-	return 0;
-}
-
-/* Whether a relocation writes into [off, off+len). */
-static bool overlaps(const struct uelf_rela *rel, uint64_t off, size_t len)
-{
-	size_t w = uklp_reloc_width(rel->type);
-
-	if (rel->type == R_X86_64_NONE)
-		return false;
-	if (!w)
-		w = 8;		/* a type uklp does not apply: assume the widest */
-	return rel->offset + w > off && rel->offset < off + len;
-}
-
-/* Whether [at, at+len) is zero bytes that no relocation fills in. */
-static int rd_zero(struct reader *r, struct loc at, size_t len, bool *zero)
-{
-	const struct uelf_rela *v;
-	uint8_t buf[sizeof(struct klp_func) > sizeof(struct klp_object) ?
-		    sizeof(struct klp_func) : sizeof(struct klp_object)];
-	size_t n;
-	int ret;
-
-	if (len > sizeof(buf))
-		return -EINVAL;
-	ret = rd_bytes(at, buf, len);
-	if (!ret)
-		ret = sec_relas(r, at.sec, &v, &n);
-	if (ret)
-		return ret;
-	*zero = true;
-	for (size_t i = 0; i < len; i++)
-		if (buf[i])
-			*zero = false;
-	for (size_t i = 0; i < n; i++)
-		if (overlaps(&v[i], at.off, len))
-			*zero = false;
-	return 0;
-}
-
-/*
- * The pointer at `at`: NULL (zero bytes, no relocation), or the place in
- * the patch its R_X86_64_64 relocation names.  Anything else (a pointer
- * out of the patch, a constant address) is refused, naming `what`.
- */
-static int rd_ptr(struct reader *r, struct loc at, const char *what,
-		  struct loc *out, bool *null)
-{
-	const struct uelf_rela *v, *rel = NULL;
-	uint64_t raw;
-	size_t n;
-	int ret;
-
-	ret = sec_relas(r, at.sec, &v, &n);
-	if (ret)
-		return ret;
-	for (size_t i = 0; i < n; i++) {
-		if (!overlaps(&v[i], at.off, 8))
-			continue;
-		if (v[i].offset != at.off || v[i].type != R_X86_64_64 || rel) {
-			pr_err("%s: %s is not a plain pointer (relocation %s at %s+0x%llx)",
-			       r->e->path, what, uklp_reloc_name(v[i].type), at.sec->name,
-			       (unsigned long long)v[i].offset);
-			return -EINVAL;
-		}
-		rel = &v[i];
-	}
-	*null = false;
-	if (rel) {
-		const struct uelf_symbol *s = rel->sym;
-
-		if (!s || !s->sec || !loaded(r, s->sec)) {
-			pr_err("%s: %s points outside the patch (to '%s')", r->e->path, what,
-			       s && s->name && *s->name ? s->name : "?");
-			return -EINVAL;
-		}
-		out->sec = s->sec;
-		out->off = s->sym.st_value + (uint64_t)rel->addend;
-		if (out->off > s->sec->sh.sh_size) {
-			pr_err("%s: %s points past the end of section '%s'", r->e->path, what,
-			       s->sec->name);
-			return -EINVAL;
-		}
-		return 0;
-	}
-	ret = rd_bytes(at, &raw, sizeof(raw));
-	if (ret)
-		return ret;
-	if (raw) {
-		pr_err("%s: %s points outside the patch (0x%llx)", r->e->path, what,
-		       (unsigned long long)raw);
-		return -EINVAL;
-	}
-	*null = true;
-	return 0;
-}
-
-static struct loc field(struct loc at, size_t off)
-{
-	at.off += off;
-	return at;
-}
-
-/* A C string the pointer at `at` points to, or NULL for a NULL pointer. */
-static int rd_str(struct reader *r, struct loc at, const char *what, char **out)
-{
-	struct loc s;
-	bool null;
-	int ret = rd_ptr(r, at, what, &s, &null);
-	char c = 1;
-	size_t len;
-
-	*out = NULL;
-	if (ret || null)
-		return ret;
-	/* Bounded: the string must end inside its section. */
-	for (len = 0; len < MAX_STR; len++) {
-		if (rd_bytes(field(s, len), &c, 1) || !c)
-			break;
-	}
-	if (c) {
-		pr_err("%s: %s does not end inside section '%s'", r->e->path, what, s.sec->name);
-		return -EINVAL;
-	}
-	*out = malloc(len + 1);
-	if (!*out)
-		return -ENOMEM;
-	return rd_bytes(s, *out, len + 1);
-}
-
 /* ---- the descriptor ---- */
 
 /* The new function: a function symbol of the patch's text at that place. */
-static int new_func_size(struct reader *r, struct loc at, const char *name, uint64_t *size)
+static int new_func_size(struct uklp_reader *r, struct uklp_loc at, const char *name,
+			 uint64_t *size)
 {
 	for (size_t i = 0; i < r->e->nsymbols; i++) {
 		const struct uelf_symbol *s = &r->e->symbols[i];
@@ -301,10 +79,10 @@ static int new_func_size(struct reader *r, struct loc at, const char *name, uint
 }
 
 /* The end marker, or one more entry: the array must not run off its section. */
-static int next_entry(struct reader *r, struct loc at, size_t size, const char *what,
-		      bool *end)
+static int next_entry(struct uklp_reader *r, struct uklp_loc at, size_t size,
+		      const char *what, bool *end)
 {
-	int ret = rd_zero(r, at, size, end);
+	int ret = uklp_rd_zero(r, at, size, end);
 
 	if (ret == -ERANGE)
 		pr_err("%s: %s runs out of the patch (missing the { } end marker?)",
@@ -312,7 +90,7 @@ static int next_entry(struct reader *r, struct loc at, size_t size, const char *
 	return ret;
 }
 
-static int read_funcs(struct reader *r, struct loc at, const char *objname,
+static int read_funcs(struct uklp_reader *r, struct uklp_loc at, const char *objname,
 		      struct uklp_patch_info *info)
 {
 	char what[64 + 256];
@@ -320,7 +98,7 @@ static int read_funcs(struct reader *r, struct loc at, const char *objname,
 	snprintf(what, sizeof(what), "funcs array of object '%s'", objname);
 	for (size_t i = 0;; i++, at.off += sizeof(struct klp_func)) {
 		struct uklp_patch_func *pf, *n;
-		struct loc nf;
+		struct uklp_loc nf;
 		bool end, null;
 		int ret;
 
@@ -340,16 +118,16 @@ static int read_funcs(struct reader *r, struct loc at, const char *objname,
 			if (!pf->object)
 				return -ENOMEM;
 		}
-		ret = rd_str(r, field(at, offsetof(struct klp_func, old_name)), "old_name",
-			     &pf->old_name);
+		ret = uklp_rd_str(r, uklp_field(at, offsetof(struct klp_func, old_name)),
+				  "old_name", &pf->old_name);
 		if (ret)
 			return ret;
 		if (!pf->old_name) {
 			pr_err("%s: a function of object '%s' has no old_name", r->e->path, objname);
 			return -EINVAL;
 		}
-		ret = rd_ptr(r, field(at, offsetof(struct klp_func, new_func)), "new_func", &nf,
-			     &null);
+		ret = uklp_rd_ptr(r, uklp_field(at, offsetof(struct klp_func, new_func)),
+				  "new_func", &nf, &null);
 		if (ret)
 			return ret;
 		if (null) {
@@ -357,8 +135,8 @@ static int read_funcs(struct reader *r, struct loc at, const char *objname,
 			       pf->old_name, objname);
 			return -EINVAL;
 		}
-		ret = rd_bytes(field(at, offsetof(struct klp_func, old_sympos)),
-			       &pf->old_sympos, sizeof(pf->old_sympos));
+		ret = uklp_rd_bytes(uklp_field(at, offsetof(struct klp_func, old_sympos)),
+				    &pf->old_sympos, sizeof(pf->old_sympos));
 		if (ret)
 			return ret;
 		pf->new_sec = nf.sec->idx;
@@ -371,7 +149,8 @@ static int read_funcs(struct reader *r, struct loc at, const char *objname,
 
 /* Which callbacks the object sets: each a NULL or a pointer into the
  * patch (its code). */
-static int read_callbacks(struct reader *r, struct loc at, const char *oname, uint32_t *has)
+static int read_callbacks(struct uklp_reader *r, struct uklp_loc at, const char *oname,
+			  uint32_t *has)
 {
 	static const struct {
 		size_t off;
@@ -387,13 +166,14 @@ static int read_callbacks(struct reader *r, struct loc at, const char *oname, ui
 
 	*has = 0;
 	for (size_t i = 0; i < sizeof(cbs) / sizeof(cbs[0]); i++) {
-		struct loc fn;
+		struct uklp_loc fn;
 		bool null;
 		int ret;
 
 		snprintf(what, sizeof(what), "callback %s of object '%s'", cbs[i].name, oname);
-		ret = rd_ptr(r, field(at, offsetof(struct klp_object, callbacks) + cbs[i].off), what,
-			     &fn, &null);
+		ret = uklp_rd_ptr(r, uklp_field(at, offsetof(struct klp_object, callbacks) +
+						    cbs[i].off),
+				  what, &fn, &null);
 		if (ret)
 			return ret;
 		if (!null)
@@ -402,11 +182,12 @@ static int read_callbacks(struct reader *r, struct loc at, const char *oname, ui
 	return 0;
 }
 
-static int read_objects(struct reader *r, struct loc at, struct uklp_patch_info *info)
+static int read_objects(struct uklp_reader *r, struct uklp_loc at,
+			struct uklp_patch_info *info)
 {
 	for (size_t i = 0;; i++, at.off += sizeof(struct klp_object)) {
 		struct uklp_patch_obj *po;
-		struct loc funcs;
+		struct uklp_loc funcs;
 		char *name = NULL;
 		const char *oname;
 		bool end, null;
@@ -423,8 +204,8 @@ static int read_objects(struct reader *r, struct loc at, struct uklp_patch_info 
 		info->objs = po;
 		po = &po[info->nobjs];
 		memset(po, 0, sizeof(*po));
-		ret = rd_str(r, field(at, offsetof(struct klp_object, name)), "klp_object.name",
-			     &name);
+		ret = uklp_rd_str(r, uklp_field(at, offsetof(struct klp_object, name)),
+				  "klp_object.name", &name);
 		if (ret)
 			return ret;
 		oname = name ? name : "vmlinux";
@@ -433,8 +214,8 @@ static int read_objects(struct reader *r, struct loc at, struct uklp_patch_info 
 		po->first_func = info->nfuncs;
 		ret = read_callbacks(r, at, oname, &po->has);
 		if (!ret)
-			ret = rd_ptr(r, field(at, offsetof(struct klp_object, funcs)), "klp_object.funcs",
-				     &funcs, &null);
+			ret = uklp_rd_ptr(r, uklp_field(at, offsetof(struct klp_object, funcs)),
+					  "klp_object.funcs", &funcs, &null);
 		if (!ret && null) {
 			pr_err("%s: object '%s' has no funcs", r->e->path, oname);
 			ret = -EINVAL;
@@ -471,11 +252,12 @@ static int read_objects(struct reader *r, struct loc at, struct uklp_patch_info 
  * kernel's klp_for_each_state).  The data pointers are the patch's own
  * business and are not read; id and version are taken as the bytes say.
  */
-static int read_states(struct reader *r, struct loc at, struct uklp_patch_info *info)
+static int read_states(struct uklp_reader *r, struct uklp_loc at,
+		       struct uklp_patch_info *info)
 {
-	struct loc st;
+	struct uklp_loc st;
 	bool null;
-	int ret = rd_ptr(r, at, "klp_patch.states", &st, &null);
+	int ret = uklp_rd_ptr(r, at, "klp_patch.states", &st, &null);
 
 	if (ret || null)
 		return ret;
@@ -488,7 +270,8 @@ static int read_states(struct reader *r, struct loc at, struct uklp_patch_info *
 		unsigned int version;
 		bool end;
 
-		ret = rd_zero(r, field(st, offsetof(struct klp_state, id)), sizeof(id), &end);
+		ret = uklp_rd_zero(r, uklp_field(st, offsetof(struct klp_state, id)), sizeof(id),
+				   &end);
 		if (ret == -ERANGE)
 			pr_err("%s: klp_patch.states runs out of the patch (missing the { } end marker?)",
 			       r->e->path);
@@ -496,10 +279,11 @@ static int read_states(struct reader *r, struct loc at, struct uklp_patch_info *
 			return ret;
 		if (i >= MAX_ENTRIES)
 			return -E2BIG;
-		ret = rd_bytes(field(st, offsetof(struct klp_state, id)), &id, sizeof(id));
+		ret = uklp_rd_bytes(uklp_field(st, offsetof(struct klp_state, id)), &id,
+				    sizeof(id));
 		if (!ret)
-			ret = rd_bytes(field(st, offsetof(struct klp_state, version)), &version,
-				       sizeof(version));
+			ret = uklp_rd_bytes(uklp_field(st, offsetof(struct klp_state, version)),
+					    &version, sizeof(version));
 		if (ret)
 			return ret;
 		n = realloc(info->states, (info->nstates + 1) * sizeof(*n));
@@ -510,15 +294,16 @@ static int read_states(struct reader *r, struct loc at, struct uklp_patch_info *
 	}
 }
 
-static int read_patch(struct reader *r, struct uklp_patch_info *info)
+static int read_patch(struct uklp_reader *r, struct uklp_patch_info *info)
 {
 	const struct uelf_section *sec = uelf_find_section(r->e, ".uklp.patch");
 	struct uklp_patch_desc d;
-	struct loc at = { sec, 0 }, p, objs;
+	struct uklp_loc at = { sec, 0 }, p, objs;
 	bool null, states_null, replace_zero;
 	int ret;
 
-	if (!loaded(r, sec) || rd_bytes(at, &d, sizeof(d)) || d.magic != UKLP_PATCH_MAGIC) {
+	if (!uklp_reader_loaded(r, sec) || uklp_rd_bytes(at, &d, sizeof(d)) ||
+	    d.magic != UKLP_PATCH_MAGIC) {
 		pr_err("%s: .uklp.patch holds no patch descriptor", r->e->path);
 		return -ENOEXEC;
 	}
@@ -527,8 +312,8 @@ static int read_patch(struct reader *r, struct uklp_patch_info *info)
 		       r->e->path, d.abi_version, UKLP_ABI_VERSION);
 		return -ENOEXEC;
 	}
-	ret = rd_ptr(r, field(at, offsetof(struct uklp_patch_desc, patch)), "KLP_PATCH()", &p,
-		     &null);
+	ret = uklp_rd_ptr(r, uklp_field(at, offsetof(struct uklp_patch_desc, patch)),
+			  "KLP_PATCH()", &p, &null);
 	if (ret)
 		return ret;
 	if (null || p.off + sizeof(struct klp_patch) > p.sec->sh.sh_size) {
@@ -537,20 +322,21 @@ static int read_patch(struct reader *r, struct uklp_patch_info *info)
 	}
 	info->patch_sec = p.sec->idx;
 	info->patch_off = p.off;
-	ret = rd_zero(r, field(p, offsetof(struct klp_patch, states)),
-		      sizeof(((struct klp_patch *)0)->states), &states_null);
+	ret = uklp_rd_zero(r, uklp_field(p, offsetof(struct klp_patch, states)),
+			   sizeof(((struct klp_patch *)0)->states), &states_null);
 	if (!ret)
-		ret = rd_zero(r, field(p, offsetof(struct klp_patch, replace)),
-			      sizeof(((struct klp_patch *)0)->replace), &replace_zero);
+		ret = uklp_rd_zero(r, uklp_field(p, offsetof(struct klp_patch, replace)),
+				   sizeof(((struct klp_patch *)0)->replace), &replace_zero);
 	if (ret)
 		return ret;
 	info->replace = !replace_zero;
 	if (!states_null) {
-		ret = read_states(r, field(p, offsetof(struct klp_patch, states)), info);
+		ret = read_states(r, uklp_field(p, offsetof(struct klp_patch, states)), info);
 		if (ret)
 			return ret;
 	}
-	ret = rd_ptr(r, field(p, offsetof(struct klp_patch, objs)), "klp_patch.objs", &objs, &null);
+	ret = uklp_rd_ptr(r, uklp_field(p, offsetof(struct klp_patch, objs)), "klp_patch.objs",
+			  &objs, &null);
 	if (ret)
 		return ret;
 	if (null) {
@@ -570,14 +356,14 @@ static int read_patch(struct reader *r, struct uklp_patch_info *info)
 int uklp_patch_read_info(struct uelf *e, const struct uklp_image *img,
 			 struct uklp_patch_info *info)
 {
-	struct reader r;
+	struct uklp_reader r;
 	int ret;
 
 	memset(info, 0, sizeof(*info));
-	ret = reader_init(&r, e, img);
+	ret = uklp_reader_init(&r, e, img);
 	if (!ret)
 		ret = read_patch(&r, info);
-	reader_free(&r);
+	uklp_reader_free(&r);
 	if (ret)
 		uklp_patch_info_free(info);
 	return ret;

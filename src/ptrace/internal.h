@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to src/ptrace: the state behind uklp_proc.priv and the stub
- * generator shared by ptrace.c, remote.c and stub.c.
+ * Private to src/ptrace: the state behind uklp_proc.priv, the stub
+ * generator, and the helpers the files of src/ptrace share.
  */
 #ifndef UKLP_PTRACE_INTERNAL_H
 #define UKLP_PTRACE_INTERNAL_H
@@ -81,11 +81,38 @@ void uklp_stub_regs_block(const struct uklp_stub *s, uint64_t block[UKLP_STUB_BL
 /* XCR0 of this machine minus the features xrstor must not touch. */
 uint64_t uklp_stub_xrstor_mask(const uint8_t *xsave, size_t len);
 
-/* ptrace.c */
+/* proc.c: "cannot <what> pid N: Operation not permitted" with its usual
+ * causes (ptrace rights), for opening the memory and for seizing. */
+void uklp_pr_eperm(pid_t pid, const char *what);
+
+/* threads.c */
 int uklp_thread_seize(struct uklp_proc *p, pid_t tid, unsigned long opts, size_t *idx);
 int uklp_thread_wait(struct uklp_proc *p, size_t idx);
 void uklp_thread_forget(struct uklp_proc *p, size_t idx);
-long uklp_now_ms(void);
-void uklp_sleep_us(long us);
+/* PTRACE_INTERRUPT: 0, or -errno with a message unless the thread is gone
+ * (-ESRCH).  For uklp_thread_stop() and for stop_all.c. */
+int uklp_thread_interrupt(struct uklp_proc *p, struct uklp_thread *t);
+
+/*
+ * remote.c: running a stub on a thread, for the calls of remote.c and the
+ * system calls through a code cave of cave.c.
+ */
+#define SYSCALL_TIMEOUT_MS	5000
+/* A stopped thread that may run a stub now (was: the caller had it
+ * stopped), safe() asked when given; -ETIMEDOUT past deadline. */
+int uklp_remote_pick_thread(struct uklp_proc *p, long deadline, uklp_call_safe_fn safe,
+			    void *ctx, pid_t *tid_out, bool *was);
+/* Run the stub s (written already) on thread tid, wait for its result. */
+int uklp_remote_launch(struct uklp_proc *p, pid_t tid, const struct uklp_stub *s,
+		       const uint64_t args[6], long nr, long deadline, const char *what,
+		       uint64_t *result);
+/* Stop thread tid where it is not inside a stub. */
+int uklp_remote_stop_outside_stub(struct uklp_proc *p, pid_t tid, long deadline,
+				  struct uklp_thread **out);
+/* Leave thread tid stopped or running, as the caller had it. */
+void uklp_remote_put_back(struct uklp_proc *p, pid_t tid, bool stopped, long deadline);
+
+/* cave.c: unmap the scratch area (uklp_proc_close(), before detaching). */
+void uklp_remote_release(struct uklp_proc *p);
 
 #endif /* UKLP_PTRACE_INTERNAL_H */

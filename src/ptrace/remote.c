@@ -9,44 +9,26 @@
  * delivered as usual, and if uklp dies nothing stays attached), and polls
  * the done flag through /proc/PID/mem.
  *
- * The stubs live in the scratch area, which itself is created by remote
- * syscalls.  For those, and for unmapping the area at the end, the stub is
- * written into a code cave (the unused tail of an executable segment's
- * last page) and its result into a data cave (the tail of a writable
- * segment's last page past .bss); both are saved before and restored once
- * the thread has left the stub.
+ * The stubs live in the scratch area; creating and removing that area
+ * runs the same way from code caves (cave.c).
  */
-#include <cpuid.h>
 #include <dirent.h>
-#include <stdio.h>
 #include <elf.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/ptrace.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
-#include "proc/maps.h"
 #include "ptrace/internal.h"
 #include "ptrace/ptrace.h"
 
-#define SYSCALL_TIMEOUT_MS	5000
 /* Below the red zone, a little more room before the stub's stack. */
 #define STACK_MARGIN		256
-
-void uklp_remote_release(struct uklp_proc *p);
-
-static uint64_t pagesz(void)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-
-	return ps > 0 ? (uint64_t)ps : 4096;
-}
 
 static bool in_stub(const struct uklp_proc *p, uint64_t rip)
 {
@@ -111,8 +93,8 @@ static int list_tids(pid_t pid, pid_t **out, size_t *n)
  * Stop a thread and make sure it is not inside a stub (finishing the
  * restore of a previous call): if it is, let it run a moment and retry.
  */
-static int stop_outside_stub(struct uklp_proc *p, pid_t tid, long deadline,
-			     struct uklp_thread **out)
+int uklp_remote_stop_outside_stub(struct uklp_proc *p, pid_t tid, long deadline,
+				  struct uklp_thread **out)
 {
 	int ret;
 
@@ -133,13 +115,13 @@ static int stop_outside_stub(struct uklp_proc *p, pid_t tid, long deadline,
 }
 
 /* Put a thread back as the caller had it: stopped, or running. */
-static void put_back(struct uklp_proc *p, pid_t tid, bool stopped, long deadline)
+void uklp_remote_put_back(struct uklp_proc *p, pid_t tid, bool stopped, long deadline)
 {
 	struct uklp_thread *t = uklp_proc_thread(p, tid);
 
 	if (stopped) {
 		if (!t || !t->stopped)
-			stop_outside_stub(p, tid, deadline, &t);
+			uklp_remote_stop_outside_stub(p, tid, deadline, &t);
 	} else if (t) {
 		uklp_thread_resume(p, t);
 	}
@@ -151,8 +133,8 @@ static void put_back(struct uklp_proc *p, pid_t tid, bool stopped, long deadline
  * clone(), whose return value is not in rax yet, nor a group-stop, where a
  * detached thread would not run).
  */
-static int pick_thread(struct uklp_proc *p, long deadline, uklp_call_safe_fn safe,
-		       void *ctx, pid_t *tid_out, bool *was)
+int uklp_remote_pick_thread(struct uklp_proc *p, long deadline, uklp_call_safe_fn safe,
+			    void *ctx, pid_t *tid_out, bool *was)
 {
 	bool group_stopped = false;
 	pid_t *tids = NULL;
@@ -220,9 +202,9 @@ out:
  * Point the stopped thread at the stub, detach it and wait for the done
  * flag.  The stub has already been written.
  */
-static int launch(struct uklp_proc *p, pid_t tid, const struct uklp_stub *s,
-		  const uint64_t args[6], long nr, long deadline, const char *what,
-		  uint64_t *result)
+int uklp_remote_launch(struct uklp_proc *p, pid_t tid, const struct uklp_stub *s,
+		       const uint64_t args[6], long nr, long deadline, const char *what,
+		       uint64_t *result)
 {
 	struct uklp_thread *t = uklp_proc_thread(p, tid);
 	struct user_regs_struct r = t->regs;
@@ -298,186 +280,7 @@ static int launch(struct uklp_proc *p, pid_t tid, const struct uklp_stub *s,
 	return uklp_proc_read(p, s->result, result, 8);
 }
 
-/* ---- syscalls through a code cave (before the scratch area exists) ---- */
-
-static const struct uklp_object *pick_cave(const struct uklp_maps *m, bool data, size_t need)
-{
-	const struct uklp_object *best = NULL;
-
-	for (size_t pass = 0; pass < 3 && !best; pass++) {
-		for (size_t i = 0; i < m->nobjs && !best; i++) {
-			const struct uklp_object *o = &m->objs[i];
-			size_t sz = data ? o->data_cave_size : o->cave_size;
-			size_t skip = data ? (size_t)(-o->data_cave_addr & 7) : 0;
-			bool libc = o->name && !strncmp(o->name, "libc.so", 7);
-			bool ldso = o->name && strstr(o->name, "ld-linux");
-
-			/* Never a cave smaller than the stub: what does not
-			 * fit would spill onto the next page, which is not
-			 * executable or not mapped, and kill the thread. */
-			if (sz < skip + need)
-				continue;
-			/* Code: main executable or libc first.  Data: libc
-			 * first (ld.so's own malloc uses its tail; the main
-			 * executable's may border the heap), main last. */
-			if (data) {
-				if ((pass == 0 && libc) || (pass == 1 && !o->is_main && !ldso) ||
-				    (pass == 2 && o->is_main))
-					best = o;
-			} else {
-				if ((pass == 0 && (o->is_main || libc)) || pass == 1)
-					best = o;
-			}
-		}
-	}
-	return best;
-}
-
-static int cave_syscall(struct uklp_proc *p, const struct uklp_maps *maps, long nr,
-			const uint64_t args[6], uint64_t *ret_out)
-{
-	struct uklp_ptrace_priv *pv = p->priv;
-	const struct uklp_object *co, *dobj;
-	long deadline = uklp_now_ms() + SYSCALL_TIMEOUT_MS;
-	struct uklp_stub s = { .kind = UKLP_STUB_SYSCALL };
-	uint8_t code[STUB_CODE_MAX], saved_code[STUB_CODE_MAX], saved_data[16];
-	size_t len = uklp_stub_max_len(UKLP_STUB_SYSCALL);
-	struct uklp_thread *t;
-	bool was;
-	pid_t tid;
-	int ret;
-
-	co = pick_cave(maps, false, len);
-	dobj = pick_cave(maps, true, 16);
-	if (!co || !dobj) {
-		pr_err("pid %d: no object of the process has room for uklp's first system call: it needs %zu unused bytes at the end of an executable segment's last page (code cave) and 16 at the end of a writable one (data cave)%s%s",
-		       (int)p->pid, len, co ? "; the data cave is missing" : "",
-		       dobj ? "; the code cave is missing" : "");
-		return -ENOSPC;
-	}
-	s.code = co->cave_addr;
-	s.result = (dobj->data_cave_addr + 7) & ~7ULL;
-	s.done = s.result + 8;
-	s.cookie = ++pv->cookie;
-
-	ret = pick_thread(p, deadline, NULL, NULL, &tid, &was);
-	if (ret)
-		return ret;
-	t = uklp_proc_thread(p, tid);
-	uklp_regs_restarted(&t->regs, &s.ctx);
-	len = uklp_stub_build(&s, code, sizeof(code));
-	if (!len || len > co->cave_size) {
-		/* max_len is exact; this would be a bug, never a spill. */
-		pr_err("pid %d: the system call stub (%zu bytes) does not fit the code cave of %s (%zu bytes)",
-		       (int)p->pid, len, co->name, co->cave_size);
-		put_back(p, tid, was, deadline);
-		return -ENOSPC;
-	}
-
-	ret = uklp_proc_read(p, s.code, saved_code, len);
-	if (!ret)
-		ret = uklp_proc_read(p, s.result, saved_data, 16);
-	if (!ret)
-		ret = uklp_proc_write(p, s.code, code, len);
-	if (ret) {
-		put_back(p, tid, was, deadline);
-		return ret;
-	}
-	pv->cave_code = s.code;
-	pv->cave_len = len;
-
-	ret = launch(p, tid, &s, args, nr, deadline, "a system call", ret_out);
-	if (ret) {
-		/* The stub may still run: leave the cave as it is. */
-		if (ret != -ETIMEDOUT)
-			put_back(p, tid, was, deadline);
-		return ret;
-	}
-	/* Restore the caves only once the thread is out of the stub. */
-	ret = stop_outside_stub(p, tid, deadline + SYSCALL_TIMEOUT_MS, &t);
-	if (ret == -ESRCH) {
-		ret = 0;	/* gone: nobody runs the stub any more */
-	} else if (ret) {
-		return ret;
-	}
-	if (!uklp_proc_write(p, s.code, saved_code, len) &&
-	    !uklp_proc_write(p, s.result, saved_data, 16))
-		pv->cave_code = pv->cave_len = 0;
-	put_back(p, tid, was, deadline);
-	return 0;
-}
-
-static bool syscall_failed(uint64_t r)
-{
-	return r > (uint64_t)-4096;
-}
-
-int uklp_proc_scratch(struct uklp_proc *p)
-{
-	struct uklp_ptrace_priv *pv = p->priv;
-	struct uklp_maps *maps = NULL;
-	unsigned int a = 0, b = 0, c = 0, d = 0;
-	uint64_t ps = pagesz(), base, r;
-	size_t xmax = 4096, dpages, total;
-	int ret;
-
-	if (p->scratch)
-		return 0;
-	/* Room for the largest xsave image this CPU can produce. */
-	if (__get_cpuid_count(0xd, 0, &a, &b, &c, &d) && c)
-		xmax = c;
-	xmax = (xmax + 63) & ~63UL;
-	pv->xsave_max = xmax;
-	pv->data_slot = STUB_DATA_HDR + xmax;
-	dpages = (STUB_SLOTS * pv->data_slot + ps - 1) / ps;
-	total = (2 + dpages) * ps;
-
-	ret = uklp_maps_read(p->pid, &maps);
-	if (ret)
-		return ret;
-
-	/* Code page r-x (written through /proc/PID/mem), the rest rw-:
-	 * never writable and executable at once. */
-	uint64_t margs[6] = { 0, total, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
-			      (uint64_t)-1, 0 };
-
-	ret = cave_syscall(p, maps, SYS_mmap, margs, &r);
-	if (!ret && syscall_failed(r)) {
-		pr_err("pid %d: remote mmap of %zu bytes failed: %s", (int)p->pid, total,
-		       strerror((int)-(int64_t)r));
-		ret = (int)(int64_t)r;
-	}
-	if (ret)
-		goto out;
-	base = r;
-
-	uint64_t pargs[6] = { base + ps, total - ps, PROT_READ | PROT_WRITE, 0, 0, 0 };
-
-	ret = cave_syscall(p, maps, SYS_mprotect, pargs, &r);
-	if (!ret && syscall_failed(r)) {
-		pr_err("pid %d: remote mprotect of 0x%lx failed: %s", (int)p->pid,
-		       (unsigned long)(base + ps), strerror((int)-(int64_t)r));
-		ret = (int)(int64_t)r;
-	}
-	if (ret) {
-		uint64_t uargs[6] = { base, total, 0, 0, 0, 0 };
-
-		if (ret != -ETIMEDOUT)
-			cave_syscall(p, maps, SYS_munmap, uargs, &r);
-		goto out;
-	}
-	p->scratch = base;
-	p->scratch_size = total;
-	pv->code = base;
-	pv->data = base + ps;
-	p->user_buf = base + total - ps;
-	p->user_buf_size = ps;
-	pr_debug("pid %d: scratch area at 0x%lx, %zu bytes", (int)p->pid,
-		 (unsigned long)base, total);
-out:
-	uklp_maps_free(maps);
-	return ret;
-}
+/* ---- calls through the scratch area ---- */
 
 /* Next stub slot in the scratch area. */
 static void next_slot(struct uklp_proc *p, struct uklp_stub *s)
@@ -509,7 +312,7 @@ static int scratch_run(struct uklp_proc *p, enum uklp_stub_kind kind, long nr, u
 	ret = uklp_proc_scratch(p);
 	if (ret)
 		return ret;
-	ret = pick_thread(p, deadline, safe, ctx, &tid, &was);
+	ret = uklp_remote_pick_thread(p, deadline, safe, ctx, &tid, &was);
 	if (ret)
 		return ret;
 	t = uklp_proc_thread(p, tid);
@@ -545,17 +348,17 @@ static int scratch_run(struct uklp_proc *p, enum uklp_stub_kind kind, long nr, u
 	if (ret)
 		goto fail;
 
-	ret = launch(p, tid, &s, args, nr, deadline, what, ret_out);
+	ret = uklp_remote_launch(p, tid, &s, args, nr, deadline, what, ret_out);
 	if (ret == -ETIMEDOUT) {
 		/* It may still finish later: keep its memory mapped. */
 		pv->scratch_in_use = true;
 		return ret;
 	}
 	if (was)
-		put_back(p, tid, true, deadline + SYSCALL_TIMEOUT_MS);
+		uklp_remote_put_back(p, tid, true, deadline + SYSCALL_TIMEOUT_MS);
 	return ret;
 fail:
-	put_back(p, tid, was, deadline);
+	uklp_remote_put_back(p, tid, was, deadline);
 	return ret;
 }
 
@@ -580,30 +383,4 @@ int uklp_proc_call(struct uklp_proc *p, const struct uklp_maps *maps,
 	snprintf(what, sizeof(what), "the call of 0x%lx", (unsigned long)func);
 	return scratch_run(p, UKLP_STUB_CALL, 0, func, args ? args : none, ret, safe,
 			   ctx, timeout_ms, what);
-}
-
-void uklp_remote_release(struct uklp_proc *p)
-{
-	struct uklp_ptrace_priv *pv = p->priv;
-	struct uklp_maps *maps = NULL;
-	uint64_t args[6] = { p->scratch, p->scratch_size, 0, 0, 0, 0 }, r;
-
-	if (!p->scratch)
-		return;
-	if (pv->scratch_in_use) {
-		pr_warn("pid %d: leaving the scratch area at 0x%lx mapped: a timed-out call may still use it",
-			(int)p->pid, (unsigned long)p->scratch);
-		return;
-	}
-	/* The munmap cannot run from the area it unmaps: use a cave. */
-	if (uklp_maps_read(p->pid, &maps))
-		return;
-	if (!cave_syscall(p, maps, SYS_munmap, args, &r) && !syscall_failed(r)) {
-		p->scratch = 0;
-		p->scratch_size = 0;
-		p->user_buf = 0;
-		p->user_buf_size = 0;
-		pv->code = pv->data = 0;
-	}
-	uklp_maps_free(maps);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for src/proc/maps.c against a running child.
+ * Unit tests for src/proc/maps.c and maps_find.c against a running child.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -2,9 +2,10 @@
 #include <uklp/livepatch.h>
 
 /*
- * The patch descriptor (src/core/patch.c), read from the object and its
- * relocations before the image has a place: patches compiled at test time
- * with -fPIC and -fno-pic, and each thing the reader refuses.
+ * The patch descriptor (src/core/patch.c, patch_reader.c), read from the
+ * object and its relocations before the image has a place: patches
+ * compiled at test time with -fPIC and -fno-pic, and each thing the
+ * reader refuses.
  */
 #include <errno.h>
 #include <limits.h>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Threads, stops and memory.
+ * Threads, one at a time: the thread list, seize, wait, interrupt, stop,
+ * resume (stopping them all is stop_all.c).
  *
  * Every thread is attached with PTRACE_SEIZE and stopped with
  * PTRACE_INTERRUPT, never with SIGSTOP: a seized thread that uklp leaves
@@ -19,148 +20,20 @@
  *				signal-delivery-stop whose signal is held in
  *				pending_sig and delivered by the detach.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "ptrace/internal.h"
 #include "ptrace/ptrace.h"
-
-/* Defined by remote.c: unmap the scratch area before detaching. */
-void uklp_remote_release(struct uklp_proc *p);
-
-long uklp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-void uklp_sleep_us(long us)
-{
-	struct timespec ts = { .tv_sec = us / 1000000L, .tv_nsec = (us % 1000000L) * 1000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static void pr_eperm(pid_t pid, const char *what)
-{
-	pr_err("cannot %s pid %d: %s (needs CAP_SYS_PTRACE, or the same user with "
-	       "/proc/sys/kernel/yama/ptrace_scope 0)", what, (int)pid, strerror(EPERM));
-}
-
-int uklp_proc_open(pid_t pid, struct uklp_proc **out)
-{
-	struct uklp_proc *p;
-	char fn[64];
-	int ret;
-
-	*out = NULL;
-	if (pid <= 0 || (kill(pid, 0) && errno == ESRCH)) {
-		pr_err("no process with pid %d", (int)pid);
-		return -ESRCH;
-	}
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	p->priv = calloc(1, sizeof(struct uklp_ptrace_priv));
-	if (!p->priv) {
-		free(p);
-		return -ENOMEM;
-	}
-	p->pid = pid;
-	snprintf(fn, sizeof(fn), "/proc/%d/mem", (int)pid);
-	p->mem_fd = open(fn, O_RDWR | O_CLOEXEC);
-	if (p->mem_fd < 0) {
-		ret = -errno;
-		if (ret == -ENOENT) {
-			pr_err("no process with pid %d", (int)pid);
-			ret = -ESRCH;
-		} else if (ret == -EACCES || ret == -EPERM) {
-			pr_eperm(pid, "open the memory of");
-			ret = -EPERM;
-		} else {
-			pr_err("pid %d: cannot open %s: %s", (int)pid, fn, strerror(-ret));
-		}
-		free(p->priv);
-		free(p);
-		return ret;
-	}
-	*out = p;
-	return 0;
-}
-
-void uklp_proc_close(struct uklp_proc *p)
-{
-	if (!p)
-		return;
-	uklp_remote_release(p);
-	uklp_proc_resume_all(p);
-	if (p->mem_fd >= 0)
-		close(p->mem_fd);
-	free(p->threads);
-	free(p->priv);
-	free(p);
-}
-
-int uklp_proc_read(struct uklp_proc *p, uint64_t addr, void *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(p->mem_fd, (char *)buf + done, len - done,
-				  (off_t)(addr + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int err = n < 0 ? errno : EIO;
-
-			pr_err("pid %d: cannot read %zu bytes at 0x%lx: %s", (int)p->pid,
-			       len - done, (unsigned long)(addr + done), strerror(err));
-			return -EIO;
-		}
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-int uklp_proc_write(struct uklp_proc *p, uint64_t addr, const void *buf, size_t len)
-{
-	size_t done = 0;
-
-	/* /proc/PID/mem writes with FOLL_FORCE, as PTRACE_POKETEXT does, so
-	 * read-only text gets a private copy of the page and is written. */
-	while (done < len) {
-		ssize_t n = pwrite(p->mem_fd, (const char *)buf + done, len - done,
-				   (off_t)(addr + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int err = n < 0 ? errno : EIO;
-
-			pr_err("pid %d: cannot write %zu bytes at 0x%lx: %s", (int)p->pid,
-			       len - done, (unsigned long)(addr + done), strerror(err));
-			return -EIO;
-		}
-		done += (size_t)n;
-	}
-	return 0;
-}
 
 /* ---- the thread list ---- */
 
@@ -322,14 +195,14 @@ int uklp_thread_seize(struct uklp_proc *p, pid_t tid, unsigned long opts, size_t
 		uklp_sleep_us(500);
 	}
 	if (ret == -EPERM)
-		pr_eperm(p->pid, "attach to");
+		uklp_pr_eperm(p->pid, "attach to");
 	else if (ret != -ESRCH)
 		pr_err("pid %d: cannot attach to thread %d: %s", (int)p->pid, (int)tid,
 		       strerror(-ret));
 	return ret;
 }
 
-static int interrupt(struct uklp_proc *p, struct uklp_thread *t)
+int uklp_thread_interrupt(struct uklp_proc *p, struct uklp_thread *t)
 {
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) == 0)
 		return 0;
@@ -435,7 +308,7 @@ int uklp_thread_stop(struct uklp_proc *p, pid_t tid, struct uklp_thread **out)
 	if (ret)
 		goto fail;
 	if (!p->threads[idx].stopped) {
-		ret = interrupt(p, &p->threads[idx]);
+		ret = uklp_thread_interrupt(p, &p->threads[idx]);
 		if (!ret)
 			ret = uklp_thread_wait(p, idx);
 		if (ret)
@@ -461,7 +334,7 @@ int uklp_thread_resume(struct uklp_proc *p, struct uklp_thread *t)
 	t = &p->threads[idx];
 	if (t->seized && !t->stopped) {
 		/* PTRACE_DETACH needs a stopped tracee. */
-		if (interrupt(p, t) == 0)
+		if (uklp_thread_interrupt(p, t) == 0)
 			uklp_thread_wait(p, (size_t)idx);
 		idx = find_idx(p, t->tid);
 		t = &p->threads[idx];
@@ -469,164 +342,6 @@ int uklp_thread_resume(struct uklp_proc *p, struct uklp_thread *t)
 	if (t->seized)
 		ret = detach(p, t);
 	uklp_thread_forget(p, (size_t)idx);
-	return ret;
-}
-
-/* ---- all threads ---- */
-
-/*
- * Real-time priority from the first stop to the last resume: at normal
- * priority the busy threads that are still (or already again) running
- * crowd out uklp, and a stop of 64 busy threads takes tens of milliseconds
- * instead of a fraction of one.
- */
-static void rt_enter(struct uklp_proc *p)
-{
-	struct sched_param sp = { .sched_priority = sched_get_priority_min(SCHED_FIFO) };
-	struct sched_param old;
-	int policy = sched_getscheduler(0);
-
-	if (p->rt || policy < 0 || sched_getparam(0, &old))
-		return;
-	if (policy == SCHED_FIFO || policy == SCHED_RR)
-		return;
-	if (sched_setscheduler(0, SCHED_FIFO, &sp) == 0) {
-		p->rt = true;
-		p->saved_policy = policy;
-		p->saved_prio = old.sched_priority;
-	} else if (errno != EPERM) {
-		pr_debug("sched_setscheduler(SCHED_FIFO): %s", strerror(errno));
-	}
-}
-
-static void rt_leave(struct uklp_proc *p)
-{
-	struct sched_param sp = { .sched_priority = p->saved_prio };
-
-	if (!p->rt)
-		return;
-	p->rt = false;
-	if (sched_setscheduler(0, p->saved_policy, &sp))
-		pr_debug("restoring the scheduling policy: %s", strerror(errno));
-}
-
-/* Seize every thread listed in /proc/PID/task; *added counts new ones. */
-static int seize_task_dir(struct uklp_proc *p, size_t *added)
-{
-	char fn[64];
-	struct dirent *de;
-	DIR *d;
-	int ret = 0;
-
-	*added = 0;
-	snprintf(fn, sizeof(fn), "/proc/%d/task", (int)p->pid);
-	d = opendir(fn);
-	if (!d) {
-		pr_err("no process with pid %d", (int)p->pid);
-		return -ESRCH;
-	}
-	while ((de = readdir(d))) {
-		pid_t tid = (pid_t)atoi(de->d_name);
-		ssize_t i;
-		size_t idx;
-
-		if (tid <= 0)
-			continue;
-		i = find_idx(p, tid);
-		if (i >= 0 && p->threads[i].seized)
-			continue;
-		ret = uklp_thread_seize(p, tid, PTRACE_O_TRACECLONE, &idx);
-		if (ret == -ESRCH) {
-			/* Exited meanwhile, or a zombie. */
-			uklp_thread_forget(p, idx);
-			ret = 0;
-			continue;
-		}
-		if (ret)
-			break;
-		(*added)++;
-	}
-	closedir(d);
-	return ret;
-}
-
-int uklp_proc_stop_all(struct uklp_proc *p)
-{
-	size_t added;
-	long t0 = uklp_now_ms();
-	int ret;
-
-	rt_enter(p);
-	/*
-	 * Seize first, stop after: seizing does not stop, so the threads keep
-	 * running while we go through the list, and the window in which all
-	 * are stopped together starts only with the interrupts.  With
-	 * PTRACE_O_TRACECLONE a thread created after its creator was seized
-	 * is attached by the kernel; one created before shows up when the
-	 * directory is read again, so read it until nothing new appears.
-	 */
-	do {
-		ret = seize_task_dir(p, &added);
-		if (ret)
-			goto fail;
-	} while (added);
-
-	for (;;) {
-		for (size_t i = 0; i < p->nthreads; i++)
-			if (p->threads[i].seized && !p->threads[i].stopped &&
-			    interrupt(p, &p->threads[i]) && errno != ESRCH) {
-				ret = -errno;
-				goto fail;
-			}
-		/* The list grows while we wait (clone events). */
-		for (size_t i = 0; i < p->nthreads; i++) {
-			if (!p->threads[i].seized || p->threads[i].stopped)
-				continue;
-			ret = uklp_thread_wait(p, i);
-			if (ret && ret != -ESRCH)
-				goto fail;
-		}
-		for (size_t i = p->nthreads; i-- > 0;)
-			if (!p->threads[i].seized)
-				uklp_thread_forget(p, i);
-		/* Anything still unknown (a clone whose event we missed)? */
-		ret = seize_task_dir(p, &added);
-		if (ret)
-			goto fail;
-		bool all = true;
-
-		for (size_t i = 0; i < p->nthreads; i++)
-			all &= p->threads[i].stopped;
-		if (!added && all)
-			break;
-	}
-	if (!p->nthreads) {
-		rt_leave(p);
-		pr_err("no process with pid %d", (int)p->pid);
-		return -ESRCH;
-	}
-	pr_debug("pid %d: %zu threads stopped in %ld ms", (int)p->pid, p->nthreads,
-		 uklp_now_ms() - t0);
-	return 0;
-fail:
-	uklp_proc_resume_all(p);
-	return ret;
-}
-
-int uklp_proc_resume_all(struct uklp_proc *p)
-{
-	int ret = 0;
-
-	while (p->nthreads) {
-		int r = uklp_thread_resume(p, &p->threads[p->nthreads - 1]);
-
-		if (r && !ret)
-			ret = r;
-	}
-	/* The end of the pause: when uklp goes back to normal priority it may
-	 * wait for a CPU behind the threads it just resumed. */
-	clock_gettime(CLOCK_MONOTONIC, &p->resumed_at);
-	rt_leave(p);
 	return ret;
 }
 
