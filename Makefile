@@ -28,8 +28,10 @@ LDLIBS  := -lelf -ldw -lunwind-ptrace -lunwind-x86_64 -lunwind
 # sanitizer build, so that one never stands in for the other.
 TREE    := .
 ifeq ($(SANITIZE),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=address,undefined
+# undefined behaviour stops the test that hits it, as a leak or an
+# overflow does: a message nobody reads is no check
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all
 O       := build-asan
 TREE    := build-asan
 endif

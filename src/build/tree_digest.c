@@ -153,7 +153,9 @@ int uklp_digests_get(struct uklp_digests *d, const char *path, const char *rel,
 		     const struct stat *st, uint8_t out[32])
 {
 	struct digest key = { .rel = (char *)rel }, x;
-	const struct digest *old = d ? bsearch(&key, d->old, d->nold, sizeof(*d->old), cmp_rel) : NULL;
+	/* no list yet: d->old is NULL, which bsearch must not be given */
+	const struct digest *old = d && d->nold ?
+		bsearch(&key, d->old, d->nold, sizeof(*d->old), cmp_rel) : NULL;
 	int ret;
 
 	if (old && same(old, st)) {
