@@ -38,6 +38,11 @@ endif
 UKLP_BIN := $(TREE)/bin/uklp
 UKLP_RT  := $(TREE)/lib/uklp/libuklp-rt.so
 UKLP_CC  := $(TREE)/lib/uklp/uklp-cc
+# uklp finds its headers at <bin>/../include (uklp build gives them to a
+# fix): the sanitizer tree gets a link to this tree's.
+ifneq ($(TREE),.)
+TREE_INC := $(TREE)/include
+endif
 
 DEB_PACKAGES := build-essential pkg-config libelf-dev libdw-dev libunwind-dev \
 		libcmocka-dev perl
@@ -55,7 +60,13 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
 
-all: $(UKLP_BIN) $(UKLP_RT) $(UKLP_CC)
+all: $(UKLP_BIN) $(UKLP_RT) $(UKLP_CC) $(TREE_INC)
+
+ifneq ($(TREE),.)
+$(TREE_INC):
+	@mkdir -p $(TREE)
+	ln -sfn $(CURDIR)/include $@
+endif
 
 $(O)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
