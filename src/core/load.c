@@ -49,6 +49,7 @@
 #include "core/load.h"
 #include "core/objects.h"
 #include "core/patch.h"
+#include "core/perfmap.h"
 #include "core/replace.h"
 #include "core/rtapi.h"
 #include "core/split.h"
@@ -486,6 +487,7 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	/* After the post_patch callbacks: the replaced patches leave. */
 	if (l.info.replace)
 		uklp_replace_release(&l.s, &l.replace, l.rec_addr);
+	uklp_perfmap_add(&l.s, l.name, l.img);
 	uklp_load_report(&l);
 out:
 	load_free(&l);

@@ -34,6 +34,7 @@
 #include "common/array.h"
 #include "common/log.h"
 #include "core/core.h"
+#include "core/perfmap.h"
 #include "core/replace.h"
 #include "klp/funcstack.h"
 #include "ptrace/ptrace.h"
@@ -214,6 +215,7 @@ int uklp_replace_release(struct uklp_session *s, struct uklp_replace *rp, uint64
 		}
 		for (uint32_t r = 0; r < p->nregions; r++)
 			uklp_remote_munmap(s, p->regions[r].addr, p->regions[r].size);
+		uklp_perfmap_remove(s, p->name);
 		pr_info("process %d: patch '%s' replaced and removed", s->opts->pid, p->name);
 	}
 	return 0;

@@ -35,6 +35,7 @@
 #include "core/callbacks.h"
 #include "core/core.h"
 #include "core/objects.h"
+#include "core/perfmap.h"
 #include "klp/funcstack.h"
 #include "ptrace/ptrace.h"
 #include "runtime/callbacks.h"
@@ -274,6 +275,7 @@ int uklp_unload(const struct uklp_opts *opts, const char *name)
 	for (uint32_t i = 0; i < p->nobjs; i++)
 		if (uklp_rec_objs(p)[i].tramp)
 			uklp_remote_munmap(&s, uklp_rec_objs(p)[i].tramp, 4096);
+	uklp_perfmap_remove(&s, name);
 	pr_info("process %d: patch '%s' unloaded", opts->pid, name);
 out:
 	for (size_t i = 0; whats && i < n + 1; i++)

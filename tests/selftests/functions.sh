@@ -111,7 +111,11 @@ peek() { # pid addr len
 
 cleanup() {
 	local p
-	for p in "${TARGETS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for p in "${TARGETS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+		# perf's map that uklp wrote for a patch still loaded at the end
+		grep -q ' \[uklp:[^]]*\]$' "/tmp/perf-$p.map" 2>/dev/null && rm -f "/tmp/perf-$p.map"
+	done
 	rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -7,6 +7,8 @@
  *   insignal     a thread that sits in a signal handler (in read())
  *   block        a thread blocked in read()
  *   count N      N busy threads, each counting its own progress
+ *   spin N       N threads calling answer() in a loop (39-perf.t);
+ *                spin 0 ends them
  *   mark         remember every counter
  *   stalled      how many counters did not move since the mark
  *   park / wake  a thread blocked inside slow_answer()
@@ -149,6 +151,17 @@ static void *count_thread(void *arg)
 	return NULL;
 }
 
+static atomic_int spin_on, spin_threads;
+
+static void *spin_thread(void *arg)
+{
+	(void)arg;
+	for (int i = 0; atomic_load_explicit(&spin_on, memory_order_relaxed); i++)
+		zero += answer(i) & 0 ? 1 : 0;
+	atomic_fetch_sub(&spin_threads, 1);
+	return NULL;
+}
+
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -229,6 +242,21 @@ static void c_count(long n)
 	reply("counting %d", atomic_load(&ncounters));
 }
 
+static void c_spin(long n)
+{
+	if (!n) {
+		atomic_store(&spin_on, 0);	/* each leaves at its next call */
+		while (atomic_load(&spin_threads) > 0)
+			usleep(1000);
+	}
+	atomic_store(&spin_on, 1);
+	for (long i = 0; i < n; i++) {
+		atomic_fetch_add(&spin_threads, 1);
+		start(spin_thread, NULL);
+	}
+	reply("spinning %ld", n);
+}
+
 static void c_mark(long x)
 {
 	(void)x;
@@ -280,7 +308,7 @@ static void c_calls(long x)
 
 static const struct command cmds[] = {
 	{ "answer", c_answer }, { "clock", c_clock }, { "insignal", c_insignal },
-	{ "block", c_block }, { "count", c_count }, { "mark", c_mark },
+	{ "block", c_block }, { "count", c_count }, { "spin", c_spin }, { "mark", c_mark },
 	{ "stalled", c_stalled }, { "park", c_park }, { "cold", c_cold },
 	{ "part", c_part }, { "wake", c_wake }, { "calls", c_calls },
 	{ NULL, NULL },
