@@ -175,8 +175,32 @@ static int build_indices(struct uklp_symtab *t)
 }
 
 /* Copy the counted symbols of src into t, with their strings. */
+/*
+ * The version table of a .dynsym (SHT_GNU_versym, one half-word per
+ * symbol), or NULL.  In .dynsym the versions of one function share its
+ * plain name (realpath for realpath@GLIBC_2.2.5 and realpath@@GLIBC_2.3);
+ * only the default one is bound by the dynamic linker, and so is the
+ * export.  The others have the hidden bit (0x8000) set.
+ */
+#define VERSYM_HIDDEN_BIT	0x8000	/* glibc's elf.h has no name for it */
+
+static const Elf64_Half *versyms(const struct uelf *src)
+{
+	if (!src->symtab || src->symtab->sh.sh_type != SHT_DYNSYM)
+		return NULL;
+	for (size_t i = 1; i < src->nsections; i++) {
+		const struct uelf_section *v = &src->sections[i];
+
+		if (v->sh.sh_type == SHT_GNU_versym && v->sh.sh_link == src->symtab->idx &&
+		    v->data && v->data->d_size >= src->nsymbols * sizeof(Elf64_Half))
+			return v->data->d_buf;
+	}
+	return NULL;
+}
+
 static int fill(struct uklp_symtab *t, const struct uelf *src)
 {
+	const Elf64_Half *ver = versyms(src);
 	size_t i, n = 0, nfiles = 0, bytes = 0, off = 0;
 	const char *file = NULL;
 	char *strings;
@@ -232,7 +256,8 @@ static int fill(struct uklp_symtab *t, const struct uelf *src)
 		d->size = s->sym.st_size;
 		d->type = s->type;
 		d->bind = s->bind;
-		d->exported = is_exported(s) && (!at || at[1] == '@');
+		d->exported = is_exported(s) && (!at || at[1] == '@') &&
+			      !(ver && (ver[s->idx] & VERSYM_HIDDEN_BIT));
 		/*
 		 * ELF puts every global after every local, so in a linked
 		 * object the STT_FILE before a global says nothing about it.

@@ -329,6 +329,45 @@ static void test_dynsym_fallback(void **state)
 	uklp_symtab_free(t);
 }
 
+/* A stripped library with two versions of a function, as glibc has
+ * (realpath@GLIBC_2.2.5 and realpath@@GLIBC_2.3): with only its dynamic
+ * symbols, where both are spelt "vfunc", the export is the default
+ * version (@@), which the dynamic linker binds new programs to; the old
+ * one, listed first, is no export.  The full table (@/@@ in the names)
+ * agrees. */
+static void test_dynsym_versions(void **state)
+{
+	const struct uklp_sym *s, *full;
+	struct uklp_symtab *t, *ft;
+
+	(void)state;
+	assert_int_equal(fixture_write(&dir, "ver.c",
+		"int vfunc_old(int x) { return x + 1; }\n"
+		"int vfunc_new(int x) { return x + 2; }\n"
+		"__asm__(\".symver vfunc_old, vfunc@V1\");\n"
+		"__asm__(\".symver vfunc_new, vfunc@@V2\");\n"), 0);
+	assert_int_equal(fixture_write(&dir, "ver.map", "V1 { global: vfunc; local: *; };\n"
+		"V2 { global: vfunc; } V1;\n"), 0);
+	assert_int_equal(fixture_run(&dir, "cc -O1 -fPIC -shared -Wl,--version-script=ver.map "
+				     "ver.c -o libver.so && cp libver.so libver-stripped.so && "
+				     "strip --strip-all libver-stripped.so && "
+				     "readelf --dyn-syms -W libver.so | grep -q ' vfunc@V1' && "
+				     "readelf --dyn-syms -W libver.so | grep -q ' vfunc@@V2'"), 0);
+	assert_int_equal(uklp_symtab_load(fpath("libver.so"), NULL, &ft), 0);
+	full = uklp_symtab_find_export(ft, "vfunc");
+	assert_non_null(full);
+	assert_int_equal(uklp_symtab_load(fpath("libver-stripped.so"), NULL, &t), 0);
+	assert_false(t->full);
+	s = uklp_symtab_find_export(t, "vfunc");
+	assert_non_null(s);
+	assert_int_equal(s->value, full->value);
+	/* and that is vfunc_new's code, not vfunc_old's */
+	assert_int_equal(uklp_symtab_lookup(ft, "libver.so", "vfunc_new", 0, &full), 0);
+	assert_int_equal(s->value, full->value);
+	uklp_symtab_free(t);
+	uklp_symtab_free(ft);
+}
+
 static void test_debug_file(void **state)
 {
 	const char *dirs[] = { fpath("nonexistent"), fpath("dbg"), NULL };
@@ -387,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_addr2sym),
 		cmocka_unit_test(test_executable),
 		cmocka_unit_test(test_dynsym_fallback),
+		cmocka_unit_test(test_dynsym_versions),
 		cmocka_unit_test(test_debug_file),
 		cmocka_unit_test(test_load_errors),
 	};
