@@ -314,6 +314,7 @@ static int read_symbols(struct uelf *e)
 	return 0;
 }
 
+/* sh_type 0: no symbol table (headers, sections, notes only). */
 static int open_common(const char *path, Elf64_Word sh_type, bool fallback,
 		       struct uelf **out)
 {
@@ -362,6 +363,10 @@ static int open_common(const char *path, Elf64_Word sh_type, bool fallback,
 		ret = read_sections(e);
 	if (ret)
 		goto err;
+	if (!sh_type) {
+		*out = e;
+		return 0;
+	}
 	e->symtab = find_table(e, sh_type);
 	if (!e->symtab && fallback)
 		e->symtab = find_table(e, SHT_DYNSYM);
@@ -386,6 +391,11 @@ err:
 int uelf_open(const char *path, struct uelf **out)
 {
 	return open_common(path, SHT_SYMTAB, true, out);
+}
+
+int uelf_open_headers(const char *path, struct uelf **out)
+{
+	return open_common(path, 0, false, out);
 }
 
 int uelf_open_symtab(const char *path, Elf64_Word sh_type, struct uelf **out)

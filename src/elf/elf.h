@@ -77,6 +77,10 @@ struct uelf {
 /* Open and index a file.  Which symbol table is indexed: .symtab if the
  * file has one, else .dynsym. */
 int uelf_open(const char *path, struct uelf **out);
+/* Headers, sections and notes only, no symbol table indexed (symtab
+ * NULL, nsymbols 0): what describing a mapped object needs, many times
+ * per command, at a fraction of the cost of libc's symbols. */
+int uelf_open_headers(const char *path, struct uelf **out);
 /* Index a specific symbol table (SHT_SYMTAB or SHT_DYNSYM) instead. */
 int uelf_open_symtab(const char *path, Elf64_Word sh_type, struct uelf **out);
 void uelf_close(struct uelf *e);

@@ -139,7 +139,7 @@ static int describe_object(const struct uklp_maps *m, struct uklp_object *o,
 	/* Only the file proven to be the one mapped (proc/mapped.h). */
 	if (!o->file)
 		return -ENOENT;
-	ret = uelf_open(o->file, &e);
+	ret = uelf_open_headers(o->file, &e);
 	if (ret)
 		return ret;
 	ret = uelf_read_phdrs(e, &ph, &nph);
