@@ -46,6 +46,7 @@ struct uklp_rec {
 struct uklp_objsyms {
 	struct uklp_object *obj;
 	struct uklp_symtab *tab;
+	struct uklp_symtab *exports;	/* a library's own table, for exports */
 };
 
 /* Everything one command knows about the target. */

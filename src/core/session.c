@@ -19,8 +19,10 @@ static void free_syms(struct uklp_session *s)
 {
 	if (!s->syms)
 		return;
-	for (size_t i = 0; i < s->maps->nobjs; i++)
+	for (size_t i = 0; i < s->maps->nobjs; i++) {
 		uklp_symtab_free(s->syms[i].tab);
+		uklp_symtab_free(s->syms[i].exports);
+	}
 	free(s->syms);
 	s->syms = NULL;
 }
@@ -90,41 +92,78 @@ void uklp_session_close(struct uklp_session *s)
  * (proc/mapped.h); a file of the same name that is another build would
  * put the switch in the middle of some other function.
  */
+/* Load obj's table (exports: its own, for exports only), from the file
+ * proven to be the mapped one. */
+static int load_symtab(struct uklp_session *s, struct uklp_object *obj, bool exports,
+		       struct uklp_symtab **out)
+{
+	struct uklp_symtab *t;
+	char have[2 * sizeof(t->build_id) + 1], want[2 * sizeof(obj->build_id) + 1];
+	int ret;
+
+	if (!obj->file) {
+		pr_err("process %d: cannot read object '%s' (%s) as the process mapped it: %s",
+		       s->opts->pid, obj->name, obj->path,
+		       obj->file_why ? obj->file_why : "no file");
+		return -ESTALE;
+	}
+	ret = exports ? uklp_symtab_load_exports(obj->file, obj->path, &t) :
+			uklp_symtab_load_file(obj->file, obj->path, s->opts->debug_dirs, &t);
+	if (ret)
+		return ret;
+	/* The file was proven a moment ago; it must not have been swapped
+	 * since. */
+	if (obj->build_id_len && (t->build_id_len != obj->build_id_len ||
+				  memcmp(t->build_id, obj->build_id, obj->build_id_len))) {
+		uelf_build_id_hex(t->build_id, t->build_id_len, have);
+		uelf_build_id_hex(obj->build_id, obj->build_id_len, want);
+		pr_err("process %d: object '%s' (%s): %s has build-id %s, the process runs %s",
+		       s->opts->pid, obj->name, obj->path, obj->file,
+		       *have ? have : "(none)", want);
+		uklp_symtab_free(t);
+		return -ESTALE;
+	}
+	*out = t;
+	return 0;
+}
+
 int uklp_session_symtab(struct uklp_session *s, struct uklp_object *obj,
 			struct uklp_symtab **out)
 {
 	size_t i = (size_t)(obj - s->maps->objs);
-	struct uklp_symtab *t;
-	char have[2 * sizeof(t->build_id) + 1], want[2 * sizeof(obj->build_id) + 1];
 	int ret;
 
 	if (i >= s->maps->nobjs)
 		return -EINVAL;
 	if (!s->syms[i].tab) {
-		if (!obj->file) {
-			pr_err("process %d: cannot read object '%s' (%s) as the process mapped it: %s",
-			       s->opts->pid, obj->name, obj->path,
-			       obj->file_why ? obj->file_why : "no file");
-			return -ESTALE;
-		}
-		ret = uklp_symtab_load_file(obj->file, obj->path, s->opts->debug_dirs, &t);
+		ret = load_symtab(s, obj, false, &s->syms[i].tab);
 		if (ret)
 			return ret;
-		/* The file was proven a moment ago; it must not have been
-		 * swapped since. */
-		if (obj->build_id_len && (t->build_id_len != obj->build_id_len ||
-					  memcmp(t->build_id, obj->build_id, obj->build_id_len))) {
-			uelf_build_id_hex(t->build_id, t->build_id_len, have);
-			uelf_build_id_hex(obj->build_id, obj->build_id_len, want);
-			pr_err("process %d: object '%s' (%s): %s has build-id %s, the process runs %s",
-			       s->opts->pid, obj->name, obj->path, obj->file,
-			       *have ? have : "(none)", want);
-			uklp_symtab_free(t);
-			return -ESTALE;
-		}
-		s->syms[i].tab = t;
 	}
 	*out = s->syms[i].tab;
+	return 0;
+}
+
+/*
+ * The table to find obj's exports in.  A library's exports are all in
+ * its .dynsym, with the right version (symtab.c): its debug file, whose
+ * locals make libc's table several times larger, is not read for them.
+ * The executable's globals can all be reached by a patch, exported or
+ * not: its full table.
+ */
+static int exports_of(struct uklp_session *s, struct uklp_object *obj, struct uklp_symtab **out)
+{
+	size_t i = (size_t)(obj - s->maps->objs);
+	int ret;
+
+	if (obj->is_main || s->syms[i].tab)
+		return uklp_session_symtab(s, obj, out);
+	if (!s->syms[i].exports) {
+		ret = load_symtab(s, obj, true, &s->syms[i].exports);
+		if (ret)
+			return ret;
+	}
+	*out = s->syms[i].exports;
 	return 0;
 }
 
@@ -169,7 +208,7 @@ int uklp_session_find_export(struct uklp_session *s, const char *name,
 
 		/* An object that cannot be read (no proven file, no
 		 * symbols) exports nothing uklp could use. */
-		if (!s->maps->objs[i].file || uklp_session_symtab(s, &s->maps->objs[i], &t))
+		if (!s->maps->objs[i].file || exports_of(s, &s->maps->objs[i], &t))
 			continue;
 		sym = uklp_symtab_find_export(t, name);
 		if (sym) {

@@ -275,8 +275,22 @@ int uklp_symtab_load(const char *path, const char *const *debug_dirs,
 	return uklp_symtab_load_file(path, path, debug_dirs, out);
 }
 
+static int load_file(const char *file, const char *path, const char *const *debug_dirs,
+		     bool debug_file, struct uklp_symtab **out);
+
 int uklp_symtab_load_file(const char *file, const char *path,
 			  const char *const *debug_dirs, struct uklp_symtab **out)
+{
+	return load_file(file, path, debug_dirs, true, out);
+}
+
+int uklp_symtab_load_exports(const char *file, const char *path, struct uklp_symtab **out)
+{
+	return load_file(file, path, NULL, false, out);
+}
+
+static int load_file(const char *file, const char *path, const char *const *debug_dirs,
+		     bool debug_file, struct uklp_symtab **out)
 {
 	struct uelf *e = NULL, *dbg = NULL;
 	const struct uelf *src;
@@ -296,7 +310,7 @@ int uklp_symtab_load_file(const char *file, const char *path,
 	if (ret && ret != -ENOENT)
 		goto out;
 
-	if (e->symtab && e->symtab->sh.sh_type == SHT_SYMTAB) {
+	if ((e->symtab && e->symtab->sh.sh_type == SHT_SYMTAB) || !debug_file) {
 		src = e;
 	} else {
 		ret = find_debug_file(t, e, debug_dirs, &dbg);
@@ -310,7 +324,7 @@ int uklp_symtab_load_file(const char *file, const char *path,
 		goto out;
 	}
 	t->full = src->symtab->sh.sh_type == SHT_SYMTAB;
-	if (!t->full)
+	if (!t->full && debug_file)
 		pr_debug("object '%s': no .symtab or debug file, only its dynamic symbols are known",
 			 path);
 	ret = fill(t, src);

@@ -60,6 +60,10 @@ int uklp_symtab_load(const char *path, const char *const *debug_dirs,
  * are read from file (a /proc/PID/map_files link, say). */
 int uklp_symtab_load_file(const char *file, const char *path,
 			  const char *const *debug_dirs, struct uklp_symtab **out);
+/* For its exports only: the file's own table (.symtab, else .dynsym),
+ * never its debug file, whose locals would cost much and add nothing
+ * (a library's exports are all in its .dynsym). */
+int uklp_symtab_load_exports(const char *file, const char *path, struct uklp_symtab **out);
 void uklp_symtab_free(struct uklp_symtab *t);
 
 /*
