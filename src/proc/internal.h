@@ -12,8 +12,6 @@
 struct uklp_maps;
 struct uklp_mapping;
 
-/* maps.c: the page size, 4096 if sysconf cannot tell. */
-uint64_t uklp_maps_page_size(void);
 /* maps.c: whether a maps line's path names a file (not "[heap]",
  * "[stack]", an anonymous mapping...). */
 bool uklp_maps_is_file(const char *path);

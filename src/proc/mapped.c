@@ -55,7 +55,7 @@ static void notes_build_id(int fd, const Elf64_Phdr *ph, uint64_t bias,
 void uklp_mapped_image_read(int mem_fd, const struct uklp_mapping *first,
 			    struct uklp_mapped_image *out)
 {
-	uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE), pmask = ~(ps - 1);
+	uint64_t ps = uklp_page_size(), pmask = ~(ps - 1);
 	uint64_t size = first->end - first->start;
 	Elf64_Phdr ph[MAX_PHDRS];
 	Elf64_Ehdr eh;

@@ -25,8 +25,7 @@
 #include "proc/mapped.h"
 #include "proc/maps.h"
 
-/* Also for maps_find.c (proc/internal.h). */
-uint64_t uklp_maps_page_size(void)
+uint64_t uklp_page_size(void)
 {
 	long ps = sysconf(_SC_PAGESIZE);
 
@@ -127,7 +126,7 @@ bool uklp_maps_is_file(const char *path)
 static int describe_object(const struct uklp_maps *m, struct uklp_object *o,
 			   const struct uklp_mapping *first)
 {
-	uint64_t ps = uklp_maps_page_size(), pmask = ~(ps - 1);
+	uint64_t ps = uklp_page_size(), pmask = ~(ps - 1);
 	struct uelf *e = NULL;
 	GElf_Phdr *ph = NULL;
 	size_t nph = 0;

@@ -57,6 +57,9 @@ struct uklp_maps {
 	size_t nobjs;
 };
 
+/* The page size, 4096 if sysconf cannot tell (maps.c). */
+uint64_t uklp_page_size(void);
+
 int uklp_maps_read(pid_t pid, struct uklp_maps **out);
 void uklp_maps_free(struct uklp_maps *m);
 

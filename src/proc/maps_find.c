@@ -86,7 +86,7 @@ static uint64_t mmap_min_addr(void)
 int uklp_maps_find_free_near(const struct uklp_maps *m, uint64_t lo, uint64_t hi,
 			     size_t size, uint64_t *addr)
 {
-	uint64_t ps = uklp_maps_page_size(), pmask = ~(ps - 1);
+	uint64_t ps = uklp_page_size(), pmask = ~(ps - 1);
 	uint64_t reach = SZ_2G - NEAR_MARGIN;
 	uint64_t wlo, whi, floor = (mmap_min_addr() + ps - 1) & pmask;
 	uint64_t best = 0, best_dist = UINT64_MAX;

@@ -21,13 +21,6 @@
 #include "ptrace/internal.h"
 #include "ptrace/ptrace.h"
 
-static uint64_t pagesz(void)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-
-	return ps > 0 ? (uint64_t)ps : 4096;
-}
-
 /* ---- syscalls through a code cave (before the scratch area exists) ---- */
 
 static const struct uklp_object *pick_cave(const struct uklp_maps *m, bool data, size_t need)
@@ -147,7 +140,7 @@ int uklp_proc_scratch(struct uklp_proc *p)
 	struct uklp_ptrace_priv *pv = p->priv;
 	struct uklp_maps *maps = NULL;
 	unsigned int a = 0, b = 0, c = 0, d = 0;
-	uint64_t ps = pagesz(), base, r;
+	uint64_t ps = uklp_page_size(), base, r;
 	size_t xmax = 4096, dpages, total;
 	int ret;
 
