@@ -26,10 +26,12 @@ int klp_switch_decide(struct uklp_rt_func *f, const uint8_t code[16],
 		f->pad_addr = f->old_addr - 5;
 		memcpy(f->pad_orig, before, 5);
 	} else {
+		/* site first: the caller's refusal says how many bytes the
+		 * jump needs from the entry (5, or 9 after an endbr64) */
+		f->site = f->old_addr + off;
 		if (f->old_size < off + 5)
 			return -E2BIG;
 		f->mode = UKLP_SWITCH_JMP;
-		f->site = f->old_addr + off;
 		f->site_len = 5;
 	}
 	memcpy(f->orig, code + off, f->site_len);

@@ -25,7 +25,8 @@
  * from the first 16 bytes of the function and the 5 bytes before it
  * (before may be NULL when they cannot be read): fills mode, site,
  * site_len, pad_addr, orig and pad_orig.  0, or -EINVAL when the function
- * has no size, -E2BIG when it is too short for the switch.
+ * has no size, -E2BIG when it is too short for the switch (site is set
+ * then: the jump would need site - old_addr + 5 bytes).
  */
 int klp_switch_decide(struct uklp_rt_func *f, const uint8_t code[16],
 		      const uint8_t *before);
