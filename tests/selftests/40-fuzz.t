@@ -5,9 +5,11 @@
 # times (a fixed seed: the same objects every run; UKLP_FUZZ_SEED and
 # UKLP_FUZZ_RUNS to try others).  Whatever the bytes, uklp exits 0 or 1
 # (no crash, no hang), the target keeps running, a refusal leaves its
-# /proc/PID/maps as it was, and a patch that loaded unloads.
+# /proc/PID/maps as it was, and a patch that loaded unloads.  Then the
+# object differ (uklp diff, the core of uklp build) gets 100 damaged
+# original or fixed objects: it writes a patch or refuses, never crashes.
 . "$(dirname "$0")/functions.sh"
-plan 6
+plan 8
 
 SEED=${UKLP_FUZZ_SEED:-20261130}
 RUNS=${UKLP_FUZZ_RUNS:-150}
@@ -67,4 +69,23 @@ is "$moved" "" "every refusal left /proc/PID/maps as it was"
 is "$stuck" "" "every damaged patch that loaded unloaded"
 is "$(cmd answer 5)" 10 "the target answers as before"
 stop_target
+
+# The differ: 100 pairs, one side damaged (alternately the original and
+# the fixed object of diff/dfix.c).
+D="$OUT/diff"
+uklp diff -o "$WORK/ref.klp.o" "$D/orig/dfix.o" "$D/patched/dfix.o"
+is "$RC" 0 "uklp diff of the undamaged pair writes a patch"
+crashed="" written=0
+for ((i = 0; i < 100; i++)); do
+	cp "$D/orig/dfix.o" "$WORK/orig.o"
+	cp "$D/patched/dfix.o" "$WORK/patched.o"
+	side=$([ $((i % 2)) -eq 0 ] && echo orig || echo patched)
+	mutate "$D/$side/dfix.o" "$WORK/$side.o" $((SEED + 1000 + i))
+	timeout 30 "$UKLP" diff -o "$WORK/fz.klp.o" "$WORK/orig.o" "$WORK/patched.o" >/dev/null 2>&1
+	rc=$?
+	[ "$rc" -eq 0 ] && written=$((written + 1))
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || crashed+=" $i:$rc"
+done
+diag "100 damaged pairs: $written patches written, $((100 - written)) refused"
+is "$crashed" "" "uklp diff never crashed or hung on a damaged object"
 done_testing
