@@ -46,6 +46,7 @@
 #include "core/buildid.h"
 #include "core/callbacks.h"
 #include "core/core.h"
+#include "core/gdbjit.h"
 #include "core/load.h"
 #include "core/objects.h"
 #include "core/patch.h"
@@ -488,6 +489,7 @@ int uklp_load(const struct uklp_opts *opts, const char *path)
 	if (l.info.replace)
 		uklp_replace_release(&l.s, &l.replace, l.rec_addr);
 	uklp_perfmap_add(&l.s, l.name, l.img);
+	uklp_gdbjit_add(&l);
 	uklp_load_report(&l);
 out:
 	load_free(&l);

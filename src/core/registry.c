@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "core/core.h"
+#include "core/gdbjit.h"
 #include "core/inject.h"
 #include "proc/maps.h"
 #include "ptrace/ptrace.h"
@@ -371,6 +372,7 @@ int uklp_registry_ensure_runtime(struct uklp_session *s)
 		pr_err("process %d: runtime %s loaded but not found in the maps", s->opts->pid, path);
 		return -ENOENT;
 	}
+	uklp_gdbjit_name_runtime(s, path);	/* for debuggers: no failure */
 	return 0;
 }
 

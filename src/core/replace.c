@@ -34,6 +34,7 @@
 #include "common/array.h"
 #include "common/log.h"
 #include "core/core.h"
+#include "core/gdbjit.h"
 #include "core/perfmap.h"
 #include "core/replace.h"
 #include "klp/funcstack.h"
@@ -213,6 +214,7 @@ int uklp_replace_release(struct uklp_session *s, struct uklp_replace *rp, uint64
 				s->opts->pid, p->name);
 			continue;
 		}
+		uklp_gdbjit_remove(s, p);
 		for (uint32_t r = 0; r < p->nregions; r++)
 			uklp_remote_munmap(s, p->regions[r].addr, p->regions[r].size);
 		uklp_perfmap_remove(s, p->name);

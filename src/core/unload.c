@@ -34,6 +34,7 @@
 #include "common/log.h"
 #include "core/callbacks.h"
 #include "core/core.h"
+#include "core/gdbjit.h"
 #include "core/objects.h"
 #include "core/perfmap.h"
 #include "klp/funcstack.h"
@@ -270,6 +271,7 @@ int uklp_unload(const struct uklp_opts *opts, const char *name)
 		pr_warn("process %d: keeping the code of patch '%s' mapped", opts->pid, name);
 		goto out;
 	}
+	uklp_gdbjit_remove(&s, p);
 	for (uint32_t i = 0; i < p->nregions; i++)
 		uklp_remote_munmap(&s, p->regions[i].addr, p->regions[i].size);
 	for (uint32_t i = 0; i < p->nobjs; i++)

@@ -152,6 +152,9 @@ int uelf_add_section(struct uelf_writer *w, const char *name, Elf64_Word type,
 /* Set sh_link / sh_info of a section after the fact; link may be
  * UELF_LINK_SYMTAB.  Indices are checked when the file is written. */
 int uelf_set_link_info(struct uelf_writer *w, size_t idx, Elf64_Word link, Elf64_Word info);
+/* sh_addr of a section: 0 in an object to link; the address the bytes
+ * already have in a process, for a debugger's symbol file (gdbjit.c). */
+int uelf_set_addr(struct uelf_writer *w, size_t idx, Elf64_Addr addr);
 /* Symbols: local ones must be added before global ones (ELF rule); index 0
  * is the null symbol.  st_shndx may be a section index (given out before
  * or after), SHN_UNDEF, SHN_ABS, SHN_COMMON or SHN_LIVEPATCH. */

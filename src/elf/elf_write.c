@@ -199,6 +199,16 @@ int uelf_set_link_info(struct uelf_writer *w, size_t idx, Elf64_Word link,
 	return 0;
 }
 
+int uelf_set_addr(struct uelf_writer *w, size_t idx, Elf64_Addr addr)
+{
+	if (idx == 0 || idx >= w->nsecs) {
+		pr_err("%s: no section %zu to set the address of", w->path, idx);
+		return -EINVAL;
+	}
+	w->secs[idx].sh.sh_addr = addr;
+	return 0;
+}
+
 int uelf_add_symbol(struct uelf_writer *w, const char *name, unsigned char bind,
 		    unsigned char type, Elf64_Half shndx, Elf64_Addr value,
 		    Elf64_Xword size, size_t *idx)

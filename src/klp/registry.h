@@ -198,6 +198,9 @@ struct uklp_rt_rela {
 };
 
 #define UKLP_RT_REGIONS_MAX 8
+/* The runtime's uklp_rt_self_path, its file's name for debuggers
+ * (src/runtime/gdbjit.c): a longer path is not written. */
+#define UKLP_RT_SELF_PATH_MAX 512
 
 struct uklp_rt_patch {
 	uint64_t magic;

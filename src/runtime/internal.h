@@ -24,6 +24,8 @@
 
 
 extern struct uklp_rt_registry uklp_rt_registry;
+/* gdbjit.c: the runtime's own link_map entry, for the controller. */
+extern struct link_map *uklp_rt_self_lm;
 
 struct link_map;
 struct klp_object;

@@ -43,6 +43,7 @@ static void rename_self(void)
 			continue;
 		if (l->l_name && !strncmp(l->l_name, "/proc/self/fd/", 14))
 			l->l_name = name;
+		uklp_rt_self_lm = l;	/* for the controller (gdbjit.c) */
 		return;
 	}
 }
