@@ -110,6 +110,64 @@ int uklp_gdbjit_name_runtime(struct uklp_session *s, const char *file)
 	return ret;
 }
 
+/* The value of a relocation in a debug section, as placed: addresses in
+ * the patch's image, offsets into the other debug sections (copied
+ * whole, so from 0); 0 for anything else. */
+static uint64_t debug_value(const struct uklp_image *img, const struct uelf_rela *r)
+{
+	const struct uelf_symbol *y = r->sym;
+	uint64_t base;
+
+	if (!y || !y->sec)
+		return (uint64_t)r->addend;
+	if (img->sec_off[y->sec->idx] != UINT64_MAX)
+		base = img->base + img->sec_off[y->sec->idx];
+	else
+		base = 0;	/* another debug section: an offset into it */
+	return base + (y->type == STT_SECTION ? 0 : y->sym.st_value) + (uint64_t)r->addend;
+}
+
+/* A copy of debug section d with its relocations applied for the place
+ * of the patch; NULL (and the section left out) when one cannot be. */
+static uint8_t *debug_copy(const struct uklp_image *img, const struct uelf_section *d)
+{
+	const struct uelf *e = img->elf;
+	uint8_t *buf;
+
+	if (!d->data || !d->data->d_buf || d->data->d_size != d->sh.sh_size)
+		return NULL;
+	buf = malloc(d->sh.sh_size ? d->sh.sh_size : 1);
+	if (!buf)
+		return NULL;
+	memcpy(buf, d->data->d_buf, d->sh.sh_size);
+	for (size_t i = 1; i < e->nsections; i++) {
+		const struct uelf_section *rs = &e->sections[i];
+		struct uelf_rela *r = NULL;
+		size_t n = 0;
+
+		if (rs->sh.sh_type != SHT_RELA || rs->target != d)
+			continue;
+		if (uelf_read_relas(e, rs, &r, &n)) {
+			free(buf);
+			return NULL;
+		}
+		for (size_t k = 0; k < n; k++) {
+			uint64_t v = debug_value(img, &r[k]);
+			uint32_t v32 = (uint32_t)v;
+			size_t w = r[k].type == R_X86_64_64 ? 8 : r[k].type == R_X86_64_32 ? 4 : 0;
+
+			if (!w || r[k].offset + w > d->sh.sh_size) {
+				free(r);
+				free(buf);
+				return NULL;	/* a type gdb's copy cannot do without */
+			}
+			memcpy(buf + r[k].offset, w == 8 ? (void *)&v : (void *)&v32, w);
+		}
+		free(r);
+	}
+	return buf;
+}
+
 /* The symbol file of the patch as placed, written to a temporary file
  * by the one ELF writer, and read back into *buf. */
 static int symfile(const struct load *l, uint8_t **buf, size_t *len)
@@ -143,6 +201,24 @@ static int symfile(const struct load *l, uint8_t **buf, size_t *len)
 				       img->buf + img->eh_frame_off, eh_size, 8, 0, &eh_idx);
 		if (!ret)
 			ret = uelf_set_addr(w, eh_idx, img->base + img->eh_frame_off);
+	}
+	/* the patch's DWARF, for source lines and variables: relocated
+	 * here, as gdb gets no relocation sections */
+	for (size_t i = 1; !ret && i < e->nsections; i++) {
+		const struct uelf_section *d = &e->sections[i];
+		uint8_t *copy;
+
+		if (strncmp(d->name, ".debug_", 7) || d->sh.sh_type != SHT_PROGBITS)
+			continue;
+		copy = debug_copy(img, d);
+		if (!copy) {
+			pr_debug("patch '%s': %s left out of gdb's symbol file", l->name, d->name);
+			continue;
+		}
+		ret = uelf_add_section(w, d->name, SHT_PROGBITS, d->sh.sh_flags & SHF_STRINGS ?
+				       SHF_MERGE | SHF_STRINGS : 0, copy, d->sh.sh_size,
+				       d->sh.sh_addralign, d->sh.sh_entsize, NULL);
+		free(copy);
 	}
 	for (size_t i = 1; !ret && i < e->nsymbols; i++) {
 		const struct uelf_symbol *y = &e->symbols[i];

@@ -29,8 +29,9 @@ uklp load -p "$TPID" "$OUT/lp-perf.o"
 is "$RC" 0 "lp-perf loads"
 out=$(gdbx "info sharedlibrary" "thread apply all bt")
 like "$out" "Yes +[^ ]*/libuklp-rt\\.so" "gdb reads the runtime's symbols (named by its file)"
-like "$out" "#0 +0x[0-9a-f]+ in perf_answer \\(\\)" "bt: the thread is in the patch's perf_answer"
-like "$out" "in perf_answer \\(\\)"$'\n'"#1 +0x[0-9a-f]+ in spin_thread " "... and gdb unwinds through it to its caller"
+like "$out" "#0 +(0x[0-9a-f]+ in )?perf_answer \\(x=-?[0-9]+\\) at [^ ]*lp-perf\\.c:[0-9]+" \
+	"bt: the thread is in the patch's perf_answer, with its argument and source line"
+like "$out" "perf_answer \\([^)]*\\) at [^ ]*"$'\n'"#1 +0x[0-9a-f]+ in spin_thread " "... and gdb unwinds through it to its caller"
 is "$(cmd answer 21)" 42 "the program runs on after gdb detached"
 
 # Atomic replace: the replaced patch's description goes with its code.
