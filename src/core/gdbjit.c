@@ -224,10 +224,7 @@ static int symfile(const struct load *l, uint8_t **buf, size_t *len)
 		const struct uelf_symbol *y = &e->symbols[i];
 		uint64_t at;
 
-		if (y->type != STT_FUNC || !y->sec || img->sec_off[y->sec->idx] == UINT64_MAX)
-			continue;
-		at = img->base + img->sec_off[y->sec->idx] + y->sym.st_value;
-		if (at < text || at >= text + img->text_size)
+		if (!uklp_image_func_addr(img, y, &at) || at < text || at >= text + img->text_size)
 			continue;
 		ret = uelf_add_symbol(w, y->name, STB_LOCAL, STT_FUNC, (Elf64_Half)text_idx,
 				      at - text, y->sym.st_size, NULL);

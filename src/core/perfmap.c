@@ -109,12 +109,11 @@ int uklp_perfmap_add(struct uklp_session *s, const char *patch, const struct ukl
 		return -ENOMEM;
 	for (size_t i = 1; i < e->nsymbols; i++) {
 		const struct uelf_symbol *y = &e->symbols[i];
+		uint64_t at;
 
-		if (y->type != STT_FUNC || !y->sec || !y->sym.st_size ||
-		    img->sec_off[y->sec->idx] == UINT64_MAX)
+		if (!y->sym.st_size || !uklp_image_func_addr(img, y, &at))
 			continue;
-		fprintf(m, "%llx %llx %s" TAG_FMT,
-			(unsigned long long)(img->base + img->sec_off[y->sec->idx] + y->sym.st_value),
+		fprintf(m, "%llx %llx %s" TAG_FMT, (unsigned long long)at,
 			(unsigned long long)y->sym.st_size, y->name, patch);
 		n++;
 	}

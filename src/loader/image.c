@@ -44,6 +44,15 @@ void *uklp_image_at(const struct uklp_image *img, uint64_t addr, size_t len)
 	return img->buf + (addr - img->base);
 }
 
+bool uklp_image_func_addr(const struct uklp_image *img, const struct uelf_symbol *y,
+			  uint64_t *addr)
+{
+	if (y->type != STT_FUNC || !y->sec || img->sec_off[y->sec->idx] == UINT64_MAX)
+		return false;
+	*addr = img->base + img->sec_off[y->sec->idx] + y->sym.st_value;
+	return true;
+}
+
 int uklp_image_symbol(const struct uklp_image *img, const char *name,
 		      uint64_t *addr, uint64_t *size)
 {

@@ -113,6 +113,12 @@ int uklp_image_relocate(struct uklp_image *img, uint64_t base,
 /* Address and size of a symbol defined in the patch (after relocate). */
 int uklp_image_symbol(const struct uklp_image *img, const char *name,
 		      uint64_t *addr, uint64_t *size);
+/* Where function symbol y of the patch (a symbol of img->elf) runs in
+ * the process (after relocate): true and *addr, or false when y is no
+ * function or lies in a section that is not loaded.  For the names that
+ * perf and gdb get (core/perfmap.c, core/gdbjit.c). */
+bool uklp_image_func_addr(const struct uklp_image *img, const struct uelf_symbol *y,
+			  uint64_t *addr);
 /* Local pointer for [addr, addr+len) of the target image, or NULL. */
 void *uklp_image_at(const struct uklp_image *img, uint64_t addr, size_t len);
 void uklp_image_free(struct uklp_image *img);

@@ -276,20 +276,6 @@ int uklp_symtab_load(const char *path, const char *const *debug_dirs,
 }
 
 static int load_file(const char *file, const char *path, const char *const *debug_dirs,
-		     bool debug_file, struct uklp_symtab **out);
-
-int uklp_symtab_load_file(const char *file, const char *path,
-			  const char *const *debug_dirs, struct uklp_symtab **out)
-{
-	return load_file(file, path, debug_dirs, true, out);
-}
-
-int uklp_symtab_load_exports(const char *file, const char *path, struct uklp_symtab **out)
-{
-	return load_file(file, path, NULL, false, out);
-}
-
-static int load_file(const char *file, const char *path, const char *const *debug_dirs,
 		     bool debug_file, struct uklp_symtab **out)
 {
 	struct uelf *e = NULL, *dbg = NULL;
@@ -339,6 +325,17 @@ out:
 	}
 	*out = t;
 	return 0;
+}
+
+int uklp_symtab_load_file(const char *file, const char *path,
+			  const char *const *debug_dirs, struct uklp_symtab **out)
+{
+	return load_file(file, path, debug_dirs, true, out);
+}
+
+int uklp_symtab_load_exports(const char *file, const char *path, struct uklp_symtab **out)
+{
+	return load_file(file, path, NULL, false, out);
 }
 
 void uklp_symtab_free(struct uklp_symtab *t)
