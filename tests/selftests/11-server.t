@@ -34,16 +34,6 @@ ZIPMAP_FIELD='"\x09\x11\x01\xfe\x04\x00\x00\x00\x01\x00\xff\x00\x04\x00\x76\x61\
 ZIPMAP_VALUE='"\x09\x0e\x01\x01\x6b\xfe\x04\x00\x00\x00\x00\x76\x61\x6c\x31\xff\x09\x00\xd0\xf9\xe4\x1d\xe4\xfb\x11\x4c"'
 HUGE_STRING='"\x00\x81\xff\xff\xff\xff\xff\xff\xff\xf7\x0a\x00\x06\xd1\x86\x25\xc0\x60\x02\x27"'
 
-# A free loopback port: nothing answers on it.
-free_port() {
-	local p i
-	for i in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 9<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo $p; return; fi
-	done
-	echo 0
-}
-
 # start_redis NAME [victim]: sets RPID and PORT (a few tries if the port is
 # taken).  A victim runs in a subshell that writes its exit status to
 # $WORK/NAME.status (so that its crash is not reported on our stderr, and

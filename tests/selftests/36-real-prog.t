@@ -33,14 +33,6 @@ diag "$(tail -1 "$WORK/fetch.out")"
 FIX="$D/fix-CVE-2023-0809.patch"
 B="$D/user/obj"
 
-free_port() {
-	local p i
-	for i in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 9<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo $p; return; fi
-	done
-	echo 0
-}
 vmsize() { awk '/^VmSize:/ {print $2}' "/proc/$1/status"; }	# kB
 
 # The reproducer: a PUBLISH as first packet, remaining length 0x74 << 21

@@ -109,6 +109,16 @@ peek() { # pid addr len
 	dd if=/proc/"$1"/mem bs=1 skip=$(($2)) count="$3" status=none 2>/dev/null | od -An -tx1 | tr -d ' \n'
 }
 
+# free_port: a loopback port nothing answers on (0 if none found).
+free_port() {
+	local p i
+	for i in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 9<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo $p; return; fi
+	done
+	echo 0
+}
+
 cleanup() {
 	local p
 	for p in "${TARGETS[@]}"; do

@@ -32,6 +32,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "gzio.h"
+
 static int port;
 static const char *stopfile;
 static double seconds;
@@ -49,42 +51,6 @@ static int connect_to(void)
 		exit(2);
 	}
 	return s;
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_line(int fd, char *buf, size_t cap)
-{
-	size_t n = 0;
-
-	while (n + 1 < cap) {
-		ssize_t r = read(fd, buf + n, 1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		if (buf[n] == '\n')
-			break;
-		n++;
-	}
-	buf[n] = 0;
-	return 0;
 }
 
 /* A gzip stream of data with the given extra field; *out malloc'ed. */

@@ -42,6 +42,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "gzio.h"
+
 #define BLOCK		64
 #define EXTRA_MAX	16
 #define MAX_IN		(1 << 20)
@@ -52,56 +54,6 @@ struct held {
 };
 
 static atomic_ulong served, failed;
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* One line (without its newline) into buf; -1 at EOF or error. */
-static int read_line(int fd, char *buf, size_t cap)
-{
-	size_t n = 0;
-
-	while (n + 1 < cap) {
-		ssize_t r = read(fd, buf + n, 1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		if (buf[n] == '\n')
-			break;
-		n++;
-	}
-	buf[n] = 0;
-	return 0;
-}
-
-static int read_all(int fd, unsigned char *p, size_t n)
-{
-	while (n) {
-		ssize_t r = read(fd, p, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
 
 /* Inflate in, BLOCK bytes per call; the reply line into out. */
 static void inflate_stream(const unsigned char *in, size_t len, char *out, size_t cap)
